@@ -1,0 +1,98 @@
+"""Collect answers from an answers file, `--data` flags, defaults, and prompts when there is a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from pathlib import Path
+
+import yaml
+
+from create_12_factor_agent.errors import MissingAnswersError, UsageError
+from create_12_factor_agent.questions import Answer, Question, QuestionSet
+
+# Asks one question: (question, default, validate) -> answer. `validate` returns "" or a reason.
+Asker = Callable[[Question, Answer, Callable[[Answer], str]], Answer]
+
+
+def parse_data_flags(items: Sequence[str]) -> dict[str, str]:
+    """`--data KEY=VALUE` pairs; the value may itself contain '='."""
+    data: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--data expects KEY=VALUE, got {item!r}")
+        data[key.strip()] = value
+    return data
+
+
+def read_answers_file(path: Path) -> dict[str, object]:
+    """A YAML mapping of answers; copier's private `_keys` (e.g. from .copier-answers.yml) are skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot read answers file {path}: {error.strerror}") from error
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise UsageError(f"answers file {path} is not valid YAML: {_first_line(error)}") from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise UsageError(f"answers file {path} must be a mapping of question: answer")
+    return {str(key): value for key, value in loaded.items() if not str(key).startswith("_")}
+
+
+def collect_answers(
+    questions: QuestionSet,
+    given: Mapping[str, object],
+    *,
+    use_defaults: bool,
+    ask: Asker | None,
+    preset_defaults: Mapping[str, Answer] | None = None,
+) -> dict[str, Answer]:
+    """Answer every question, in copier.yml order, so later defaults can use earlier answers.
+
+    `given` wins; then the default (with --defaults) or a prompt (with a terminal). Without either,
+    the unanswered questions are reported together, so one retry can fix them all.
+    """
+    unknown = sorted(set(given) - set(questions.names()))
+    if unknown:
+        known = ", ".join(questions.names())
+        raise UsageError(f"unknown question(s): {', '.join(unknown)} (known: {known})")
+
+    answers: dict[str, Answer] = {}
+    missing: list[str] = []
+    for question in questions.questions:
+        if question.name in given:
+            answers[question.name] = questions.check(question, given[question.name], answers)
+            continue
+        default = _default(questions, question, answers, preset_defaults or {})
+        if use_defaults:
+            answers[question.name] = questions.check(question, default, answers)
+        elif ask is not None:
+            validate = partial(questions.error_for, question, answers=dict(answers))
+            answers[question.name] = ask(question, default, validate)
+        else:
+            missing.append(question.name)
+            answers[question.name] = default  # lets later defaults render; never used otherwise
+    if missing:
+        raise MissingAnswersError(missing)
+    return answers
+
+
+def _default(
+    questions: QuestionSet,
+    question: Question,
+    answers: Mapping[str, Answer],
+    preset: Mapping[str, Answer],
+) -> Answer:
+    if question.name in preset:
+        candidate = preset[question.name]
+        if not questions.error_for(question, candidate, answers):
+            return candidate
+    return questions.default_for(question, answers)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

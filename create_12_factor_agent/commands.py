@@ -1,0 +1,67 @@
+"""What each CLI command does, as plain functions: gather answers, generate, update."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from create_12_factor_agent.answers import collect_answers, parse_data_flags, read_answers_file
+from create_12_factor_agent.questions import Answer, load_questions
+from create_12_factor_agent.scaffold import Progress, ScaffoldOptions, ScaffoldResult, scaffold
+from create_12_factor_agent.source import TemplateSource, bundled_template_dir, resolve_source
+from create_12_factor_agent.update import UpdateResult, update
+
+
+def gather_answers(
+    dest: Path,
+    data: Sequence[str],
+    answers_file: Path | None,
+    template: str | None,
+    vcs_ref: str | None,
+    *,
+    use_defaults: bool,
+    console: Console | None,
+) -> tuple[dict[str, Answer], TemplateSource]:
+    """Validate the source and every answer before anything is written.
+
+    `console` is the terminal to ask on; None means there is none, so nothing is asked.
+    """
+    source = resolve_source(template, vcs_ref)
+    given: dict[str, object] = dict(read_answers_file(answers_file)) if answers_file else {}
+    given.update(parse_data_flags(data))
+    # A URL source can't be read before copier clones it; its questions are checked by copier.
+    questions_dir = Path(source.location) if not source.is_url else bundled_template_dir()
+    questions = load_questions(questions_dir)
+    ask = None
+    if console is not None:
+        from create_12_factor_agent.prompting import make_asker
+
+        ask = make_asker(console)
+    answers = collect_answers(
+        questions,
+        given,
+        use_defaults=use_defaults,
+        ask=ask,
+        preset_defaults={"project_name": dest.expanduser().absolute().name},
+    )
+    return answers, source
+
+
+def generate(
+    dest: Path,
+    answers: dict[str, Answer],
+    source: TemplateSource,
+    *,
+    force: bool,
+    pretend: bool,
+    git: bool,
+    progress: Progress,
+) -> ScaffoldResult:
+    options = ScaffoldOptions(force=force, pretend=pretend, git=git)
+    return scaffold(dest, answers, source, options, progress)
+
+
+def run_update(path: Path, data: Sequence[str], vcs_ref: str | None, *, progress: Progress) -> UpdateResult:
+    return update(path, data=parse_data_flags(data), vcs_ref=vcs_ref, progress=progress)

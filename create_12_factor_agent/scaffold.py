@@ -1,0 +1,196 @@
+"""Render the template into a new project atomically: build it in a hidden sibling, then rename."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from create_12_factor_agent import gitutil
+from create_12_factor_agent.errors import (
+    DestinationError,
+    RenderError,
+    TemplateSourceError,
+    first_line,
+)
+from create_12_factor_agent.questions import Answer
+from create_12_factor_agent.source import CANONICAL_URL, TemplateSource, release_tag
+
+ANSWERS_FILE = ".copier-answers.yml"
+_TMP_MARK = ".c12fa-"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ScaffoldOptions:
+    force: bool = False
+    pretend: bool = False
+    git: bool = True
+
+
+@dataclass
+class ScaffoldResult:
+    destination: Path
+    files: list[str]
+    template: str
+    template_commit: str | None = None
+    git_commit: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def scaffold(
+    destination: Path,
+    answers: Mapping[str, Answer],
+    source: TemplateSource,
+    options: ScaffoldOptions = ScaffoldOptions(),
+    progress: Progress = lambda _message: None,
+) -> ScaffoldResult:
+    """Create the project at `destination`; on any failure nothing is left behind."""
+    destination = destination.expanduser().absolute()
+    existing = _check_destination(destination, force=options.force or options.pretend)
+    remove_stale_temporaries(destination)
+    staging = Path(
+        tempfile.mkdtemp(
+            prefix=f".{destination.name}{_TMP_MARK}{os.getpid()}-",
+            suffix=".tmp",
+            dir=destination.parent,
+        )
+    )
+    try:
+        progress("Rendering the template")
+        _render(source, staging, answers)
+        template_commit = _pin_answers(staging, source)
+        result = ScaffoldResult(destination, _list_files(staging), source.location, template_commit)
+        if options.pretend:
+            return result
+        git_here = options.git and not (existing and (destination / ".git").exists())
+        if git_here and not gitutil.git_available():
+            result.notes.append("git is not installed: skipped `git init` (as with --no-git)")
+            git_here = False
+        if git_here and not existing:
+            progress("Creating the git repository and first commit")
+            result.git_commit = gitutil.init_and_commit(staging, _commit_message(answers))
+        progress(f"Moving the project into {destination.name}")
+        if existing:
+            _merge_into(staging, destination)
+            if git_here:
+                result.git_commit = gitutil.init_and_commit(destination, _commit_message(answers))
+            elif options.git:
+                result.notes.append("existing git repository: the new files are left uncommitted")
+        else:
+            # rename(2) is atomic: the destination appears complete or not at all.
+            os.rename(staging, destination)
+        return result
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_stale_temporaries(destination: Path) -> None:
+    """Delete staging dirs left by generations that were killed (their process is gone)."""
+    pattern = f".{destination.name}{_TMP_MARK}*.tmp"
+    for leftover in destination.parent.glob(pattern):
+        pid_text = leftover.name[len(f".{destination.name}{_TMP_MARK}") :].split("-", 1)[0]
+        if pid_text.isdigit() and not _process_alive(int(pid_text)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _check_destination(destination: Path, *, force: bool) -> bool:
+    """Refuse what we must not touch; returns whether the directory already holds files."""
+    if destination.exists() and not destination.is_dir():
+        raise DestinationError(f"destination exists and is not a directory: {destination}")
+    parent = destination.parent
+    if not parent.is_dir():
+        raise DestinationError(f"parent directory does not exist: {parent}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DestinationError(f"cannot write in {parent}: permission denied")
+    non_empty = destination.is_dir() and any(destination.iterdir())
+    if non_empty and not force:
+        raise DestinationError(
+            f"destination is not empty: {destination}",
+            hint="choose another directory, or pass --force to write into it",
+        )
+    return non_empty
+
+
+def _render(source: TemplateSource, staging: Path, answers: Mapping[str, Answer]) -> None:
+    from copier import run_copy  # lazy: importing copier costs about half a second
+    from copier.errors import CopierError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dirty-template and similar notices are not user errors
+            run_copy(
+                source.location,
+                staging,
+                data=dict(answers),
+                vcs_ref=source.vcs_ref,
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                unsafe=False,
+                cleanup_on_error=False,
+            )
+    except CopierError as error:
+        raise RenderError(f"rendering failed: {first_line(error)}") from error
+    except Exception as error:  # git clone/checkout failures surface as plumbum/OS errors
+        if source.bundled:
+            raise
+        raise TemplateSourceError(
+            f"cannot use template {source.location}"
+            + (f" at {source.vcs_ref}" if source.vcs_ref else "")
+            + f": {first_line(error)}"
+        ) from error
+
+
+def _pin_answers(staging: Path, source: TemplateSource) -> str | None:
+    """Point the bundled render's answers at the public repo, so `copier update` finds it later."""
+    path = staging / ANSWERS_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not source.bundled:
+        commit = data.get("_commit")
+        return str(commit) if commit else None
+    tag = release_tag()
+    pinned: dict[str, object] = {"_commit": tag} if tag else {}
+    pinned["_src_path"] = CANONICAL_URL
+    pinned.update({key: value for key, value in data.items() if key not in {"_commit", "_src_path"}})
+    header = "# Changes here will be overwritten by Copier; do not edit by hand\n"
+    path.write_text(header + yaml.safe_dump(pinned, sort_keys=False), encoding="utf-8")
+    return tag
+
+
+def _merge_into(staging: Path, destination: Path) -> None:
+    for entry in staging.iterdir():
+        target = destination / entry.name
+        if entry.is_dir():
+            shutil.copytree(entry, target, dirs_exist_ok=True)
+        else:
+            shutil.copy2(entry, target)
+
+
+def _list_files(root: Path) -> list[str]:
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    )
+
+
+def _commit_message(answers: Mapping[str, Answer]) -> str:
+    return f"Initial commit: {answers.get('project_name', 'project')} from create-12-factor-agent"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
