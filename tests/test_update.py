@@ -1,0 +1,134 @@
+"""Updates against a real local git template source: merge, conflicts, and every refusal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import Invoke, git
+
+NOTES = "templates/agent/NOTES.md"
+
+
+def _release(repo: Path, tag: str, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (repo / name).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", f"template {tag}")
+    git(repo, "tag", tag)
+
+
+@pytest.fixture
+def project(invoke: Invoke, template_repo: Path, tmp_path: Path) -> Path:
+    """A project generated from v0.1.1 of a template whose NOTES.md the tests then change."""
+    _release(template_repo, "v0.1.1", {NOTES: "alpha\nbeta\ngamma\n"})
+    dest = tmp_path / "proj"
+    result = invoke(str(dest), "-y", "--template", str(template_repo), "--vcs-ref", "v0.1.1")
+    assert result.exit_code == 0, result.output
+    return dest
+
+
+def _user_edit(project: Path, old: str, new: str) -> None:
+    notes = project / "NOTES.md"
+    notes.write_text(notes.read_text().replace(old, new))
+    git(project, "commit", "-q", "-am", "user edit")
+
+
+def test_update_merges_template_change_and_keeps_user_edit(
+    invoke: Invoke, project: Path, template_repo: Path
+) -> None:
+    _user_edit(project, "gamma", "gamma (mine)")
+    _release(template_repo, "v0.2.0", {NOTES: "ALPHA\nbeta\ngamma\n", "templates/agent/NEW.md": "new\n"})
+    result = invoke("update", str(project))
+    assert result.exit_code == 0, result.output
+    assert (project / "NOTES.md").read_text() == "ALPHA\nbeta\ngamma (mine)\n"
+    assert (project / "NEW.md").read_text() == "new\n"
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v0.2.0"
+    assert "v0.1.1 → v0.2.0" in result.output
+
+
+def test_update_to_a_chosen_version_with_changed_answer(
+    invoke: Invoke, project: Path, template_repo: Path
+) -> None:
+    _release(template_repo, "v0.2.0", {"templates/agent/NEW.md": "new\n"})
+    _release(template_repo, "v0.3.0", {"templates/agent/NEWER.md": "newer\n"})
+    result = invoke("update", str(project), "--vcs-ref", "v0.2.0", "-d", "example=minimal", "--json")
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert (answers["_commit"], answers["example"]) == ("v0.2.0", "minimal")
+    assert (project / "NEW.md").exists()
+    assert not (project / "NEWER.md").exists()
+
+
+def test_conflicting_update_reports_files(invoke: Invoke, project: Path, template_repo: Path) -> None:
+    _user_edit(project, "beta", "beta-user")
+    _release(template_repo, "v0.2.0", {NOTES: "alpha\nbeta-template\ngamma\n"})
+    result = invoke("update", str(project))
+    assert result.exit_code == 1
+    assert "conflict" in result.output
+    assert "NOTES.md" in result.output
+    assert "<<<<<<<" in (project / "NOTES.md").read_text()
+
+
+def test_dirty_tree_is_refused_and_untouched(invoke: Invoke, project: Path, template_repo: Path) -> None:
+    (project / "NOTES.md").write_text("uncommitted\n")
+    (project / "scratch.txt").write_text("untracked\n")
+    _release(template_repo, "v0.2.0", {NOTES: "changed\n"})
+    result = invoke("update", str(project))
+    assert result.exit_code == 1
+    assert "uncommitted changes" in result.output
+    assert "NOTES.md" in result.output
+    assert "scratch.txt" in result.output
+    assert (project / "NOTES.md").read_text() == "uncommitted\n"
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v0.1.1"
+
+
+def test_plain_copier_update_works(project: Path, template_repo: Path) -> None:
+    _release(template_repo, "v0.2.0", {"templates/agent/NEW.md": "new\n"})
+    subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--defaults", "--skip-tasks"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert (project / "NEW.md").read_text() == "new\n"
+
+
+def test_update_refusals(invoke: Invoke, tmp_path: Path, template_repo: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = invoke("update", str(empty))
+    assert result.exit_code == 1
+    assert "not a generated project" in result.output
+
+    no_git = tmp_path / "nogit"
+    assert invoke(str(no_git), "-y", "--no-git", "--template", str(template_repo)).exit_code == 0
+    result = invoke("update", str(no_git))
+    assert result.exit_code == 1
+    assert "not a git repository" in result.output
+
+    dev = tmp_path / "dev"
+    assert invoke(str(dev), "-y").exit_code == 0
+    result = invoke("update", str(dev))
+    assert result.exit_code == 1
+    assert "no _commit" in result.output
+
+    result = invoke("update", str(tmp_path / "missing"))
+    assert result.exit_code == 1
+    assert "no such project" in result.output
+
+
+def test_unreachable_source(invoke: Invoke, project: Path, template_repo: Path) -> None:
+    answers_path = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_path.read_text())
+    answers["_src_path"] = str(template_repo.parent / "moved-away")
+    answers_path.write_text(yaml.safe_dump(answers))
+    git(project, "commit", "-q", "-am", "point at a missing source")
+    result = invoke("update", str(project))
+    assert result.exit_code == 1
+    assert "template source not found" in result.output
