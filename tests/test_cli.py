@@ -53,7 +53,7 @@ def test_defaults_generates_a_committed_project(invoke: Invoke, tmp_path: Path) 
     assert answers["_src_path"] == CANONICAL_URL
     assert "_commit" not in answers  # a dev build must not pin a tag that would look like a downgrade
     assert git(dest, "status", "--porcelain") == ""
-    assert git(dest, "log", "--format=%s") .startswith("Initial commit: my-agent")
+    assert git(dest, "log", "--format=%s").startswith("Initial commit: my-agent")
     assert not list(tmp_path.glob(".my-agent.c12fa-*"))
 
 
