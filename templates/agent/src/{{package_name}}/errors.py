@@ -1,0 +1,63 @@
+"""The one exception tree. Each error carries the CLI exit code and HTTP status it maps to."""
+
+
+class AgentError(Exception):
+    """Base for errors a user can act on; the message is one clear line."""
+
+    exit_code = 1
+    http_status = 500
+
+
+class ThreadNotFound(AgentError):
+    http_status = 404
+
+    def __init__(self, thread_id: str) -> None:
+        super().__init__(f"thread {thread_id!r} not found")
+        self.thread_id = thread_id
+
+
+class ThreadExists(AgentError):
+    http_status = 409
+
+    def __init__(self, thread_id: str) -> None:
+        super().__init__(f"thread {thread_id!r} already exists")
+        self.thread_id = thread_id
+
+
+class VersionConflict(AgentError):
+    """Another writer appended to the thread first; reload and decide again."""
+
+    http_status = 409
+
+    def __init__(self, thread_id: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"thread {thread_id!r} changed concurrently (expected version {expected}, "
+            f"found {actual})"
+        )
+        self.thread_id = thread_id
+        self.expected = expected
+        self.actual = actual
+
+
+class NotAwaiting(AgentError):
+    """A response that does not match what the thread waits for; the thread is left unchanged."""
+
+    http_status = 409
+
+    def __init__(self, thread_id: str, status: str, offered: str) -> None:
+        super().__init__(f"thread {thread_id!r} is {status}; it does not accept {offered}")
+        self.thread_id = thread_id
+        self.status = status
+        self.offered = offered
+
+
+class LLMUnavailable(AgentError):
+    """The model could not be reached (after the SDK's own retries); the thread can be resumed."""
+
+    http_status = 503
+
+
+class ConfigError(AgentError):
+    """Missing or invalid configuration, such as an API key."""
+
+    exit_code = 2

@@ -1,0 +1,119 @@
+"""Typed, frozen events: the thread's only content (factor 5).
+
+Fields annotated with `INTERNAL` are stored but never rendered into the model's context
+(transport metadata, ids, URLs, secrets).
+"""
+
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
+
+from . import tagged
+from .policy import Policy
+
+
+class Internal:
+    """Marker for fields the model must never see."""
+
+    def __repr__(self) -> str:
+        return "INTERNAL"
+
+
+INTERNAL = Internal()
+
+
+class EventBase(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str
+
+    def visible_data(self) -> dict[str, JsonValue]:
+        """The fields the model may see, as JSON-ready data; unset optional fields are left out."""
+        hidden = {name for name, f in type(self).model_fields.items() if INTERNAL in f.metadata}
+        data: dict[str, JsonValue] = self.model_dump(
+            mode="json", exclude={"type", *hidden}, exclude_none=True
+        )
+        return data
+
+    @cached_property
+    def context_block(self) -> str:
+        """This event as a tagged block. Cached: each event is rendered once, however long the
+        thread grows (the model is frozen, so the cache cannot go stale)."""
+        return tagged.block(self.type, self.visible_data())
+
+
+class UserMessage(EventBase):
+    type: Literal["user_message"] = "user_message"
+    message: str
+    source: Annotated[str, INTERNAL] = "cli"
+    metadata: Annotated[dict[str, str], INTERNAL] = Field(default_factory=dict)
+
+
+class ToolCall(EventBase):
+    """The model's decision, recorded before anything runs (factor 4)."""
+
+    type: Literal["tool_call"] = "tool_call"
+    intent: str
+    arguments: dict[str, JsonValue] = Field(default_factory=dict)
+    # The policy in force when the call was made; the thread's status is derived from it.
+    policy: Annotated[Policy, INTERNAL]
+    prefetched: Annotated[bool, INTERNAL] = False
+
+
+class ToolResult(EventBase):
+    type: Literal["tool_result"] = "tool_result"
+    intent: str
+    result: dict[str, JsonValue]
+
+
+class ErrorEvent(EventBase):
+    """A compact, bounded error description (factor 9); never a traceback."""
+
+    type: Literal["error"] = "error"
+    stage: Literal["parse", "tool", "prefetch"]
+    intent: str | None = None
+    message: str
+
+
+class HumanResponse(EventBase):
+    type: Literal["human_response"] = "human_response"
+    answer: str
+
+
+class ApprovalDecision(EventBase):
+    type: Literal["approval"] = "approval"
+    intent: str
+    approved: bool
+    comment: str | None = None
+
+
+class Escalation(EventBase):
+    """The agent hands over to a human: too many errors in a row or the step limit."""
+
+    type: Literal["escalation"] = "escalation"
+    reason: str
+    last_error: str | None = None
+
+
+Event = Annotated[
+    UserMessage
+    | ToolCall
+    | ToolResult
+    | ErrorEvent
+    | HumanResponse
+    | ApprovalDecision
+    | Escalation,
+    Field(discriminator="type"),
+]
+EVENT_LIST: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
+def events_from_json(data: str | bytes) -> list[Event]:
+    """Parse a JSON array of events."""
+    return EVENT_LIST.validate_json(data)
+
+
+def event_to_json(event: Event) -> dict[str, JsonValue]:
+    data: dict[str, JsonValue] = event.model_dump(mode="json")
+    return data

@@ -1,0 +1,131 @@
+"""AgentService: the one code path behind every trigger (CLI, HTTP, webhook) (factors 6, 11).
+
+It keeps no per-thread memory: each call loads the thread from the store, runs the loop and
+appends each step's new events with the version it started from.
+"""
+
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import agent
+from .channels import HumanChannel, LogChannel
+from .config import Settings
+from .errors import NotAwaiting
+from .events import ApprovalDecision, Event, HumanResponse, UserMessage
+from .llm import LLM
+from .prefetch import DEFAULT_PREFETCH, Prefetch, apply_prefetch, needs_prefetch
+from .store import ThreadStore
+from .thread import Thread
+from .tools import ToolRegistry, discover
+
+
+class Trigger(BaseModel):
+    """Something that starts a thread. `metadata` is stored but never shown to the model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message: str = Field(min_length=1)
+    source: Literal["cli", "http", "webhook"] = "cli"
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class HumanAnswer(BaseModel):
+    """A reply to `request_more_information` or to an escalation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    answer: str = Field(min_length=1)
+
+
+class Approval(BaseModel):
+    """A decision on a call that needs approval; a rejection's comment reaches the model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    approved: bool
+    comment: str | None = None
+
+
+def new_thread_id() -> str:
+    return uuid.uuid4().hex
+
+
+class AgentService:
+    def __init__(
+        self,
+        store: ThreadStore,
+        llm: LLM,
+        settings: Settings,
+        *,
+        tools: ToolRegistry | None = None,
+        prefetch: Sequence[Prefetch] = DEFAULT_PREFETCH,
+        channel: HumanChannel | None = None,
+        new_id: Callable[[], str] = new_thread_id,
+    ) -> None:
+        self._store = store
+        self._llm = llm
+        self._max_steps = settings.agent_max_steps
+        self._prefetch = tuple(prefetch)
+        # Pre-fetched data is already in the context: the model is not offered those tools.
+        self._tools = (tools or discover()).without(p.name for p in self._prefetch)
+        self._channel = channel or LogChannel()
+        self._new_id = new_id
+
+    @property
+    def tools(self) -> ToolRegistry:
+        return self._tools
+
+    def launch(self, trigger: Trigger, *, run: bool = True) -> Thread:
+        """Start a thread; with `run=False` it is only stored (call `advance` later, e.g. in a
+        background task)."""
+        first = UserMessage(
+            message=trigger.message, source=trigger.source, metadata=dict(trigger.metadata)
+        )
+        thread = Thread(id=self._new_id(), events=(first,))
+        self._store.create(thread)
+        return self._drive(thread) if run else thread
+
+    def advance(self, thread_id: str) -> Thread:
+        """Run a stored thread until it pauses; a paused or finished thread is returned as is."""
+        return self._drive(self._store.load(thread_id))
+
+    def respond(self, thread_id: str, response: HumanAnswer | Approval) -> Thread:
+        """Record a human's answer or approval decision, then run on. Raises NotAwaiting (and
+        changes nothing) when the thread is not waiting for this kind of response."""
+        thread = self._store.load(thread_id)
+        event = _response_event(thread, response)
+        self._store.append(thread.id, thread.version, [event])
+        return self._drive(thread.append(event))
+
+    def get(self, thread_id: str) -> Thread:
+        return self._store.load(thread_id)
+
+    def _drive(self, thread: Thread) -> Thread:
+        if self._prefetch and needs_prefetch(thread):
+            thread = self._commit(thread, apply_prefetch(thread, self._prefetch))
+        for after in agent.iterate(thread, self._llm, self._tools, max_steps=self._max_steps):
+            thread = self._commit(thread, after)
+        if thread.status in ("waiting_for_human", "waiting_for_approval"):
+            self._channel.notify(thread.id, thread.events[-1])
+        return thread
+
+    def _commit(self, before: Thread, after: Thread) -> Thread:
+        self._store.append(before.id, before.version, after.events[before.version :])
+        return after
+
+
+def _response_event(thread: Thread, response: HumanAnswer | Approval) -> Event:
+    status = thread.status
+    if isinstance(response, HumanAnswer):
+        if status != "waiting_for_human":
+            raise NotAwaiting(thread.id, status, "an answer")
+        return HumanResponse(answer=response.answer)
+    pending = thread.pending_call
+    if status != "waiting_for_approval" or pending is None:
+        raise NotAwaiting(thread.id, status, "an approval")
+    return ApprovalDecision(
+        intent=pending.intent, approved=response.approved, comment=response.comment
+    )

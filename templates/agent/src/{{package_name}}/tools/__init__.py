@@ -1,0 +1,106 @@
+"""The tool registry. Every module in this package that defines `TOOL` is a tool, so adding one
+is dropping in a new module: no list to edit, nothing for `copier update` to conflict with."""
+
+import functools
+import importlib
+import json
+import operator
+import pkgutil
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any
+
+from pydantic import Field, JsonValue, TypeAdapter, ValidationError
+
+from ..policy import Policy
+from .base import Intent, Tool, ToolSpec
+
+__all__ = ["Intent", "InvalidToolCall", "Tool", "ToolRegistry", "ToolSpec", "discover"]
+
+_MAX_DETAIL = 300
+
+
+class InvalidToolCall(Exception):
+    """The model's answer is not a valid call of a known tool; recorded as an error event."""
+
+
+class ToolRegistry:
+    """The tools on offer, by name, and the discriminated union (on `intent`) that parses calls."""
+
+    def __init__(self, tools: Iterable[Tool[Any]]) -> None:
+        self._tools: dict[str, Tool[Any]] = {}
+        for tool in tools:
+            if tool.name in self._tools:
+                raise ValueError(f"two tools are named {tool.name!r}")
+            self._tools[tool.name] = tool
+        self._specs = [tool.spec() for tool in self._tools.values()]
+        models = [tool.model for tool in self._tools.values()]
+        union: Any = functools.reduce(operator.or_, models) if models else Intent
+        # A discriminated union needs two members; its error locations start with the tag.
+        self._tagged = len(models) > 1
+        next_step: Any = Annotated[union, Field(discriminator="intent")] if self._tagged else union
+        self._next_step: TypeAdapter[Intent] = TypeAdapter(next_step)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    @property
+    def policies(self) -> dict[str, Policy]:
+        """The policy table: intent -> policy, for every tool on offer."""
+        return {name: tool.policy for name, tool in self._tools.items()}
+
+    def __getitem__(self, name: str) -> Tool[Any]:
+        return self._tools[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def specs(self) -> list[ToolSpec]:
+        """JSON schemas for the model, computed once per registry."""
+        return list(self._specs)
+
+    def without(self, names: Iterable[str]) -> "ToolRegistry":
+        """The same registry minus `names` (pre-fetched tools are not offered to the model)."""
+        dropped = set(names)
+        return ToolRegistry(t for n, t in self._tools.items() if n not in dropped)
+
+    def parse(self, name: str, arguments: str | Mapping[str, JsonValue]) -> Intent:
+        """Parse a raw tool call into its model, or raise InvalidToolCall with a short reason."""
+        if name not in self._tools:
+            known = ", ".join(self._tools)
+            raise InvalidToolCall(_clip(f"unknown tool {name!r}; available tools: {known}"))
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments or "{}")
+            except json.JSONDecodeError as exc:
+                raise InvalidToolCall(f"{name}: arguments are not valid JSON ({exc.msg})") from exc
+        if not isinstance(arguments, Mapping):
+            raise InvalidToolCall(f"{name}: arguments must be a JSON object")
+        try:
+            return self._next_step.validate_python({**arguments, "intent": name})
+        except ValidationError as exc:
+            raise InvalidToolCall(_clip(f"{name}: {_summarize(exc, self._tagged)}")) from exc
+
+
+def _summarize(exc: ValidationError, tagged: bool) -> str:
+    skip = 1 if tagged else 0
+    problems = [
+        f"{'.'.join(str(p) for p in err['loc'][skip:]) or 'arguments'}: {err['msg']}"
+        for err in exc.errors()[:3]
+    ]
+    return "; ".join(problems)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"
+
+
+def discover() -> ToolRegistry:
+    """Import every module of this package and register each `TOOL` found, sorted by name."""
+    tools: list[Tool[Any]] = []
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        tool = getattr(module, "TOOL", None)
+        if isinstance(tool, Tool):
+            tools.append(tool)
+    return ToolRegistry(tools)

@@ -1,0 +1,16 @@
+"""Ask the human a question and pause until they answer (factor 7)."""
+
+from typing import Literal
+
+from ..policy import Policy
+from .base import Intent, Tool
+
+
+class RequestMoreInformation(Intent):
+    """Ask the user a question when the request is unclear or you need a fact only they have."""
+
+    intent: Literal["request_more_information"] = "request_more_information"
+    message: str
+
+
+TOOL = Tool(model=RequestMoreInformation, policy=Policy.HUMAN_CONTACT)
