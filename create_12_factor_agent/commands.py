@@ -39,6 +39,7 @@ def gather_answers(
         from create_12_factor_agent.prompting import make_asker
 
         ask = make_asker(console)
+        console.print("[bold]create-12-factor-agent[/bold] [dim]· Enter accepts the default[/dim]")
     answers = collect_answers(
         questions,
         given,

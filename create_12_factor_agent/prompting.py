@@ -40,7 +40,8 @@ def _ask_once(console: Console, question: Question, default: Answer) -> Answer:
         marker = "*" if value == default else " "
         if value == default:
             default_number = number
-        console.print(f"  {marker} [cyan]{number}[/cyan]) {label} [dim]({value})[/dim]")
+        suffix = f" [dim]({value})[/dim]" if label != value else ""
+        console.print(f"  {marker} [cyan]{number}[/cyan]) {label}{suffix}")
     picked = Prompt.ask(
         "  choose",
         choices=numbers + list(question.choice_values),
