@@ -6,7 +6,7 @@ There is no stored status, error counter or step counter: each is computed from 
 from collections.abc import Iterable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, JsonValue
 
 from .events import (
     ApprovalDecision,
@@ -17,6 +17,7 @@ from .events import (
     ToolCall,
     ToolResult,
     UserMessage,
+    event_to_json,
 )
 from .policy import Policy
 
@@ -96,6 +97,15 @@ class Thread(BaseModel):
     @property
     def last_result(self) -> ToolResult | None:
         return next((e for e in reversed(self.events) if isinstance(e, ToolResult)), None)
+
+    def as_json(self) -> dict[str, JsonValue]:
+        """The public view (CLI `--json`, HTTP): id, derived status, version and all events."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "version": self.version,
+            "events": [event_to_json(event) for event in self.events],
+        }
 
     def append(self, *events: Event) -> "Thread":
         """A new thread with `events` added; the existing events are shared, not re-validated."""
