@@ -218,3 +218,18 @@ def test_unknown_vcs_ref(invoke: Invoke, template_repo: Path, tmp_path: Path) ->
     assert "v9.9.9" in result.output
     assert not dest.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["template-src"]
+
+
+def test_unreachable_template_url(invoke: Invoke, tmp_path: Path) -> None:
+    url = (tmp_path / "nowhere" / "repo.git").as_uri()  # a URL source: no network needed to fail
+    result = invoke(str(tmp_path / "u"), "-y", "--template", url)
+    assert result.exit_code == 1
+    assert "cannot use template" in result.output
+    assert not (tmp_path / "u").exists()
+
+
+def test_debug_shows_the_traceback(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke(str(tmp_path / "d"), "-y", "--debug", "-d", "llm_provider=nope")
+    assert result.exit_code != 0
+    assert result.exception is not None
+    assert "llm_provider" in str(result.exception)
