@@ -1,0 +1,182 @@
+"""Drive generated agents as a user would: their CLI and HTTP API, against an OpenAI-compatible server.
+
+Nothing here imports the generated code: each project runs in subprocesses (`python -m <package>`),
+its model is a local fake Chat Completions server, and its state lives in the project's SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from .fake_openai import FakeOpenAIServer, fake_openai
+
+pytestmark = pytest.mark.slow
+
+
+def _generate(dest: Path, *data: str) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "create_12_factor_agent", str(dest), "-y", "--no-git",
+         "-d", "project_name=calc-agent", *(arg for item in data for arg in ("-d", item))],
+        check=True, capture_output=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    return dest
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[FakeOpenAIServer]:
+    with fake_openai() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _generate(tmp_path_factory.mktemp("bb") / "calc-agent")
+
+
+def _env(project: Path, model: FakeOpenAIServer, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_", "AGENT_"))}
+    env.update(
+        PYTHONPATH=str(project / "src"),
+        OPENAI_BASE_URL=model.base_url,
+        OPENAI_API_KEY="test-key",
+        AGENT_DATABASE_URL=f"sqlite:///{project / 'agent.db'}",
+        **extra,
+    )
+    return env
+
+
+def _agent(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "calc_agent", *args],
+        cwd=project, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+    )  # fmt: skip
+
+
+def _thread(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert result.returncode == 0, result.stderr
+    thread: dict[str, Any] = json.loads(result.stdout)
+    return thread
+
+
+def _results(thread: dict[str, Any], intent: str) -> list[Any]:
+    return [e["result"] for e in thread["events"] if e["type"] == "tool_result" and e["intent"] == intent]
+
+
+def test_cli_run_uses_native_tool_calls(project: Path, model: FakeOpenAIServer) -> None:
+    thread = _thread(_agent(project, _env(project, model), "run", "multiply 3 and 4", "--json"))
+    assert thread["status"] == "done"
+    assert thread["id"]
+    assert [r for r in _results(thread, "multiply") if 12 in dict(r).values()]
+    request = model.requests[-1]
+    offered = {tool["function"]["name"] for tool in request["tools"]}
+    assert {"add", "subtract", "multiply", "divide", "request_more_information", "done_for_now"} <= offered
+    assert request["tools"][0]["function"]["parameters"]["type"] == "object"
+
+
+def test_cli_approval_then_resume_from_another_process(project: Path, model: FakeOpenAIServer) -> None:
+    env = _env(project, model)
+    paused = _thread(_agent(project, env, "run", "divide 10 by 4", "--json"))
+    assert paused["status"] == "waiting_for_approval"
+    assert _results(paused, "divide") == []  # paused between selection and execution
+    done = _thread(_agent(project, env, "resume", paused["id"], "--approve", "--json"))
+    assert done["status"] == "done"
+    assert [r for r in _results(done, "divide") if 2.5 in dict(r).values()]
+    shown = _thread(_agent(project, env, "show", done["id"], "--json"))
+    assert shown["events"] == done["events"]
+
+
+def test_cli_rejection_never_runs_the_tool(project: Path, model: FakeOpenAIServer) -> None:
+    env = _env(project, model)
+    paused = _thread(_agent(project, env, "run", "divide 1 by 3", "--json"))
+    done = _thread(_agent(project, env, "resume", paused["id"], "--reject", "--comment", "not now", "--json"))
+    assert done["status"] == "done"
+    assert _results(done, "divide") == []
+    assert "not now" in model.requests[-1]["messages"][-1]["content"]
+
+
+def test_cli_errors_are_one_line_and_non_zero(project: Path, model: FakeOpenAIServer) -> None:
+    env = _env(project, model)
+    unknown = _agent(project, env, "show", "no-such-thread")
+    assert unknown.returncode != 0
+    assert len(unknown.stderr.strip().splitlines()) == 1
+    done = _thread(_agent(project, env, "run", "add 1 and 2", "--json"))
+    mismatch = _agent(project, env, "resume", done["id"], "--answer", "hello")
+    assert mismatch.returncode != 0
+    assert len(mismatch.stderr.strip().splitlines()) == 1
+    no_key = {k: v for k, v in env.items() if k != "OPENAI_API_KEY"}
+    missing = _agent(project, no_key, "run", "add 1 and 2")
+    assert missing.returncode == 2
+    assert "OPENAI_API_KEY" in missing.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(project: Path, model: FakeOpenAIServer) -> Iterator[httpx.Client]:
+    port = _free_port()
+    env = _env(project, model, AGENT_API_TOKEN="s3cret-token")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "calc_agent", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+        with httpx.Client(base_url=base, headers={"Authorization": "Bearer s3cret-token"}) as client:
+            yield client
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_for(client: httpx.Client, thread_id: str, status: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while True:
+        thread: dict[str, Any] = client.get(f"/threads/{thread_id}").json()
+        if thread["status"] == status:
+            return thread
+        assert time.monotonic() < deadline, f"thread stuck in {thread['status']}"
+        time.sleep(0.05)
+
+
+def test_http_launch_approve_and_errors(server: httpx.Client) -> None:
+    assert httpx.get(f"{server.base_url}/threads/x").status_code == 401  # no token
+    launched = server.post("/threads", json={"message": "divide 9 by 3"})
+    assert launched.status_code == 202
+    thread_id = launched.json()["id"]
+    paused = _wait_for(server, thread_id, "waiting_for_approval")
+    assert _results(paused, "divide") == []
+    wrong = server.post(f"/threads/{thread_id}/responses", json={"answer": "yes"})
+    assert wrong.status_code == 409
+    assert server.post(f"/threads/{thread_id}/responses", json={"approved": True}).status_code == 202
+    done = _wait_for(server, thread_id, "done")
+    assert [r for r in _results(done, "divide") if 3 in dict(r).values()]
+    assert server.get("/threads/unknown-id").status_code == 404
+    assert (
+        server.post("/threads", content=b"not json", headers={"Content-Type": "application/json"}).status_code
+        == 422
+    )
