@@ -16,7 +16,7 @@ from rich.console import Console
 from create_12_factor_agent import __version__
 from create_12_factor_agent.errors import EXIT_FAILURE, GeneratorError, UpdateError
 
-COMMANDS = ("new", "update")
+COMMANDS = ("new", "update", "check", "add")
 
 app = typer.Typer(
     name="create-12-factor-agent",
@@ -123,6 +123,68 @@ def update(
             report.print_update(out, result)
         if result.conflicts:
             raise UpdateError(f"update left conflicts in: {', '.join(result.conflicts)}")
+
+
+@app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="Project to audit.")] = Path("."),
+    json_output: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Audit a project against the 12 factors. Static: reads the code, never runs it.
+
+    Exit 0 when nothing fails (warnings are advice), 1 when a check fails, 2 when PATH is not a project.
+    """
+    from create_12_factor_agent import report
+    from create_12_factor_agent.audit import audit
+
+    with _reporting(debug=debug, json_output=json_output):
+        result = audit(path)
+        if json_output:
+            out.print_json(json.dumps(report.audit_summary(result)))
+        else:
+            report.print_audit(out, result)
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+add_app = typer.Typer(help="Add parts to a generated project.", no_args_is_help=True)
+app.add_typer(add_app, name="add")
+
+
+@add_app.command("tool")
+def add_tool(
+    name: Annotated[str, typer.Argument(help="Tool name, the intent the model calls (snake_case).")],
+    path: Annotated[Path, typer.Argument(help="Project to add the tool to.")] = Path("."),
+    description: Annotated[
+        str | None,
+        typer.Option("--description", help="What the tool does; the model reads it to choose the tool."),
+    ] = None,
+    approval: Annotated[
+        bool, typer.Option("--approval", help="A human must approve every call before it runs.")
+    ] = False,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field",
+            metavar="NAME[:TYPE]",
+            help="An argument the model fills in; TYPE is str (default), int, float or bool. "
+            "Repeatable; without it the tool gets one placeholder field to edit.",
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Add a tool: its model, handler and registration (tools/NAME.py) and a test for it."""
+    from create_12_factor_agent import report
+    from create_12_factor_agent.addtool import add_tool as add
+
+    with _reporting(debug=debug, json_output=json_output):
+        added = add(path, name, description=description, approval=approval, fields=field or [])
+        if json_output:
+            out.print_json(json.dumps(report.added_tool_summary(added)))
+        else:
+            report.print_added_tool(out, added)
 
 
 def _progress(json_output: bool) -> Callable[[str], None]:

@@ -48,4 +48,9 @@ def audit(path: Path) -> AuditReport:
             )
         )
     findings.sort(key=lambda finding: finding.factor)
-    return AuditReport(root=project.root, package=project.package, findings=tuple(findings))
+    return AuditReport(
+        root=project.root,
+        package=project.package,
+        package_dir=project.rel(project.package_dir),
+        findings=tuple(findings),
+    )

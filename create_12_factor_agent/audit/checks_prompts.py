@@ -45,7 +45,7 @@ def check_prompts(project: Project, _tools: ToolScan) -> Finding:
             2,
             "no prompt files in prompts/: the prompt is buried in code or supplied by a library",
             "move the system prompt into prompts/<name>.md and render it with your own code",
-            inline,
+            [*loaders, *inline],
         )
     if not loaders:
         return failed(

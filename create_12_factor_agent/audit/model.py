@@ -70,6 +70,7 @@ def failed(factor: int, summary: str, fix: str, evidence: Iterable[Evidence] = (
 class AuditReport:
     root: Path
     package: str
+    package_dir: str  # relative to root, e.g. src/my_agent
     findings: tuple[Finding, ...]
 
     @property
