@@ -7,7 +7,7 @@ from .base import Intent, Tool
 
 
 class RequestMoreInformation(Intent):
-    """Ask the user a question when the request is unclear or you need a fact only they have."""
+    """Ask the user a question: the request is unclear or a fact is missing."""
 
     intent: Literal["request_more_information"] = "request_more_information"
     message: str
