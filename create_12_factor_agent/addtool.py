@@ -123,11 +123,11 @@ def _layout(project: Project) -> _Layout:
         raise NotAProjectError(
             f"no tools package at {where}/: `add tool` works on projects made by create-12-factor-agent"
         )
-    discovers = {astutil.called_name(c) for c in astutil.calls(registry.tree)} & {
+    discovers = {astutil.called_name(c) for c in registry.calls} & {
         "iter_modules",
         "walk_packages",
     }
-    defines = {f.name for f in astutil.functions(registry.tree)}
+    defines = {f.name for f in registry.functions}
     if not discovers or "discover" not in defines:
         raise NotAProjectError(
             f"{where}/__init__.py does not discover tool modules, so a new module would never be offered"
@@ -158,7 +158,7 @@ def _reference_imports(project: Project, tools_module: str) -> tuple[Import, ...
         parent, _, leaf = module.name.rpartition(".")
         if parent != tools_module or leaf.startswith("_"):
             continue
-        if not any(astutil.called_name(c) == "Tool" for c in astutil.calls(module.tree)):
+        if not any(astutil.called_name(c) == "Tool" for c in module.calls):
             continue
         found: list[Import] = []
         for stmt in module.tree.body:
@@ -182,7 +182,7 @@ def _absolute(item: Import, tools_module: str) -> str:
 
 def _policy_members(project: Project) -> set[str]:
     for module in project.modules:
-        for cls in astutil.classes(module.tree):
+        for cls in module.classes:
             if cls.name == "Policy":
                 return {name for name, _, _ in astutil.top_level_assignments(ast.Module(cls.body, []))}
     return set()
@@ -213,7 +213,7 @@ def _check_name(name: str, class_name: str, project: Project, layout: _Layout) -
     if test_file.exists():
         raise InvalidToolError(f"{project.rel(test_file)} already exists")
     for module in project.modules:
-        for call in astutil.calls(module.tree):
+        for call in module.calls:
             first = call.args[0] if call.args else None
             if (
                 astutil.called_name(call) == "Prefetch"

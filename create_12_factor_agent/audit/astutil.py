@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -83,10 +83,10 @@ def decorator_names(func: FunctionNode | ast.ClassDef) -> set[str]:
     }
 
 
-def docstring_ids(tree: ast.AST) -> set[int]:
+def docstring_ids(nodes: Iterable[ast.AST]) -> set[int]:
     """ids of the string nodes that are docstrings of the module, its classes and functions."""
     found: set[int] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
             first = node.body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
@@ -94,17 +94,17 @@ def docstring_ids(tree: ast.AST) -> set[int]:
     return found
 
 
-def string_constants(tree: ast.AST, *, docstrings: bool = False) -> Iterator[tuple[str, int]]:
-    """(text, line) of every string literal; docstrings only when asked for."""
-    skip = set() if docstrings else docstring_ids(tree)
-    for node in ast.walk(tree):
+def string_constants(nodes: Sequence[ast.AST], *, docstrings: bool = False) -> Iterator[tuple[str, int]]:
+    """(text, line) of every string literal among `nodes`; docstrings only when asked for."""
+    skip = set() if docstrings else docstring_ids(nodes)
+    for node in nodes:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
             yield node.value, node.lineno
 
 
-def imports(tree: ast.AST) -> Iterator[tuple[str, ast.stmt]]:
+def imports(nodes: Iterable[ast.AST]) -> Iterator[tuple[str, ast.stmt]]:
     """(absolute module name, statement) for every import; relative imports are skipped."""
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node

@@ -23,10 +23,7 @@ _QUEUE_LIBRARIES = {"celery", "rq", "arq", "dramatiq", "apscheduler"}
 def check_control_flow(project: Project, _tools: ToolScan) -> Finding:
     """Factor 8: the loop is our code, bounded by a step limit, with one policy table."""
     loops: list[tuple[Module, astutil.FunctionNode]] = [
-        (module, func)
-        for module in project.modules
-        for func in astutil.functions(module.tree)
-        if _loops_over_steps(func)
+        (module, func) for module in project.modules for func in module.functions if _loops_over_steps(func)
     ]
     if not loops:
         return failed(
@@ -51,7 +48,7 @@ def check_control_flow(project: Project, _tools: ToolScan) -> Finding:
     policies = [
         Evidence(module.rel, cls.lineno, f"{cls.name} policy table")
         for module in project.modules
-        for cls in astutil.classes(module.tree)
+        for cls in module.classes
         if cls.name.endswith("Policy")
     ]
     if not policies:
@@ -81,7 +78,7 @@ def check_errors(project: Project, _tools: ToolScan) -> Finding:
     events = [
         Evidence(module.rel, cls.lineno, f"{cls.name} records errors")
         for module in project.modules
-        for cls in astutil.classes(module.tree)
+        for cls in module.classes
         if cls.name.endswith("ErrorEvent") or _is_error_event(cls)
     ]
     if not events:
@@ -99,7 +96,7 @@ def check_errors(project: Project, _tools: ToolScan) -> Finding:
     uses = [
         Evidence(module.rel, node.lineno, "compares the consecutive-error count")
         for module in project.modules
-        for node in ast.walk(module.tree)
+        for node in module.nodes
         if isinstance(node, ast.Compare) and astutil.names_in(node) & (set(limits) | {"consecutive_errors"})
     ]
     if not limits or not uses:
@@ -135,7 +132,7 @@ def check_triggers(project: Project, _tools: ToolScan) -> Finding:
     if cli is not None:
         triggers["CLI"] = cli
     for module in project.modules:
-        imported = {name.split(".")[0] for name, _ in astutil.imports(module.tree)}
+        imported = {name.split(".")[0] for name, _ in astutil.imports(module.nodes)}
         if imported & _WEB_FRAMEWORKS:
             for kind, where in _web_triggers(module).items():
                 triggers.setdefault(kind, where)
@@ -176,13 +173,13 @@ def _console_script(project: Project) -> Evidence | None:
 
 def _web_triggers(module: Module) -> dict[str, Evidence]:
     found: dict[str, Evidence] = {}
-    for func in astutil.functions(module.tree):
+    for func in module.functions:
         for decorator in func.decorator_list:
             if isinstance(decorator, ast.Call) and astutil.called_name(decorator) in _ROUTE_METHODS:
                 found.setdefault("HTTP", Evidence(module.rel, decorator.lineno, f"route {func.name}()"))
     if not found:
         return found
-    for call in astutil.calls(module.tree):
+    for call in module.calls:
         texts = [
             arg.value
             for arg in (*call.args, *(kw.value for kw in call.keywords))

@@ -35,7 +35,7 @@ def check_prompts(project: Project, _tools: ToolScan) -> Finding:
     loaders: list[Evidence] = []
     inline: list[Evidence] = []
     for module in project.modules:
-        for text, line in astutil.string_constants(module.tree):
+        for text, line in astutil.string_constants(module.nodes):
             if text == "prompts" or text.startswith("prompts/"):
                 loaders.append(Evidence(module.rel, line, "loads prompt files"))
             elif len(text) >= _INLINE_MIN_CHARS and _INLINE_PROMPT.search(text):
@@ -69,7 +69,7 @@ def check_context(project: Project, _tools: ToolScan) -> Finding:
     frameworks = [
         Evidence(module.rel, stmt.lineno, f"imports {name}")
         for module in project.modules
-        for name, stmt in astutil.imports(module.tree)
+        for name, stmt in astutil.imports(module.nodes)
         if name.split(".")[0] in FRAMEWORKS
     ]
     if frameworks:
@@ -82,7 +82,7 @@ def check_context(project: Project, _tools: ToolScan) -> Finding:
     renderers = {
         func.name: Evidence(module.rel, func.lineno, f"{func.name}() renders the context")
         for module in project.modules
-        for func in astutil.functions(module.tree)
+        for func in module.functions
         if _RENDERER.match(func.name)
     }
     if not renderers:
@@ -94,7 +94,7 @@ def check_context(project: Project, _tools: ToolScan) -> Finding:
     callers = [
         Evidence(module.rel, call.lineno, f"calls {name}()")
         for module in project.modules
-        for call in astutil.calls(module.tree)
+        for call in module.calls
         if (name := astutil.called_name(call)) in renderers
     ]
     if not callers:
@@ -114,7 +114,7 @@ def check_prefetch(project: Project, _tools: ToolScan) -> Finding:
     hooks = [
         Evidence(module.rel, func.lineno, f"{func.name}()")
         for module in project.modules
-        for func in astutil.functions(module.tree)
+        for func in module.functions
         if "prefetch" in func.name.lower()
     ]
     if not hooks:

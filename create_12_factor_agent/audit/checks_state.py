@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 from create_12_factor_agent.audit import astutil
 from create_12_factor_agent.audit.model import Evidence, Finding, failed, passed, warned
@@ -33,7 +34,7 @@ def check_thread_state(project: Project, _tools: ToolScan) -> Finding:
     threads = [
         (module, cls)
         for module in project.modules
-        for cls in astutil.classes(module.tree)
+        for cls in module.classes
         if cls.name.endswith("Thread")
         and any(astutil.field_name(f) == "events" for f in astutil.class_fields(cls))
     ]
@@ -79,7 +80,7 @@ def check_entry_points(project: Project, _tools: ToolScan) -> Finding:
     stores = [
         Evidence(module.rel, cls.lineno, cls.name)
         for module in project.modules
-        for cls in astutil.classes(module.tree)
+        for cls in module.classes
         if cls.name.endswith("Store")
     ]
     if not launch or not resume:
@@ -105,7 +106,7 @@ def _defs_named(project: Project, names: set[str]) -> list[Evidence]:
     return [
         Evidence(module.rel, func.lineno, f"{func.name}()")
         for module in project.modules
-        for func in astutil.functions(module.tree)
+        for func in module.functions
         if func.name in names
     ]
 
@@ -114,7 +115,7 @@ def check_reducer(project: Project, _tools: ToolScan) -> Finding:
     """Factor 12: no module-level state that changes, no globals; `step` returns a new thread."""
     hidden: list[Evidence] = []
     for module in project.modules:
-        mutated = _mutated_names(module.tree)
+        mutated = _mutated_names(module.nodes)
         for name, value, stmt in astutil.top_level_assignments(module.tree):
             # A constant lookup table is fine; a module-level container that code changes is state.
             if _is_mutable(value) and name in mutated:
@@ -123,7 +124,7 @@ def check_reducer(project: Project, _tools: ToolScan) -> Finding:
                 )
         hidden += [
             Evidence(module.rel, node.lineno, f"global {', '.join(node.names)}")
-            for node in ast.walk(module.tree)
+            for node in module.nodes
             if isinstance(node, ast.Global)
         ]
     if hidden:
@@ -143,10 +144,10 @@ def check_reducer(project: Project, _tools: ToolScan) -> Finding:
     return passed(12, "no module-level state that changes; step() returns a new thread", steps)
 
 
-def _mutated_names(tree: ast.Module) -> set[str]:
+def _mutated_names(nodes: Iterable[ast.AST]) -> set[str]:
     """Names changed in place anywhere in the module: `x.append(...)`, `x[k] = v`, `x += ...`."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             owner = node.func.value
             if isinstance(owner, ast.Name) and node.func.attr in _MUTATING_METHODS:

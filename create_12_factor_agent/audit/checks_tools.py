@@ -48,7 +48,7 @@ def check_tools(project: Project, tools: ToolScan) -> Finding:
     union = [
         Evidence(module.rel, call.lineno, "discriminated union on intent")
         for module in project.modules
-        for call in astutil.calls(module.tree)
+        for call in module.calls
         if _is_intent_discriminator(astutil.keyword(call, "discriminator"))
     ]
     models = [model.evidence for model in tools.models]
@@ -148,7 +148,7 @@ def _step_caps(project: Project) -> list[tuple[int, Evidence]]:
     """Integer defaults of anything named like max_steps (constants, settings fields)."""
     caps: list[tuple[int, Evidence]] = []
     for module in project.modules:
-        for node in ast.walk(module.tree):
+        for node in module.nodes:
             targets: list[ast.expr]
             if isinstance(node, ast.AnnAssign):
                 targets, value = [node.target], node.value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,23 @@ class Module:
     rel: str  # path relative to the project root, posix
     name: str  # dotted import name
     tree: ast.Module
+
+    # Every check scans every module: walk each tree once and keep the nodes by kind.
+    @cached_property
+    def nodes(self) -> tuple[ast.AST, ...]:
+        return tuple(ast.walk(self.tree))
+
+    @cached_property
+    def functions(self) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...]:
+        return tuple(n for n in self.nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+
+    @cached_property
+    def classes(self) -> tuple[ast.ClassDef, ...]:
+        return tuple(n for n in self.nodes if isinstance(n, ast.ClassDef))
+
+    @cached_property
+    def calls(self) -> tuple[ast.Call, ...]:
+        return tuple(n for n in self.nodes if isinstance(n, ast.Call))
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def scan_tools(project: Project) -> ToolScan:
 
 def _tool_models(module: Module) -> list[ToolModel]:
     found: list[ToolModel] = []
-    for cls in astutil.classes(module.tree):
+    for cls in module.classes:
         for stmt in astutil.class_fields(cls):
             values = astutil.literal_strings(stmt.annotation)
             if astutil.field_name(stmt) == "intent" and len(values) == 1:
@@ -75,7 +75,7 @@ def _tool_models(module: Module) -> list[ToolModel]:
 
 def _registrations(module: Module) -> list[Registration]:
     found: list[Registration] = []
-    for call in astutil.calls(module.tree):
+    for call in module.calls:
         if astutil.called_name(call) != "Tool":
             continue
         model = astutil.keyword(call, "model") or (call.args[0] if call.args else None)
