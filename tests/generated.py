@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -38,3 +41,30 @@ def snapshot(project: Path) -> dict[str, bytes]:
     return {
         p.relative_to(project).as_posix(): p.read_bytes() for p in sorted(project.rglob("*")) if p.is_file()
     }
+
+
+OWN_CHECKS = (
+    ("ruff", "check", "."),
+    ("ruff", "format", "--check", "."),
+    ("mypy",),
+    ("pytest", "-q", "-p", "no:cacheprovider"),
+)
+
+
+def run_own_checks(project: Path) -> None:
+    """The project's own lint, format, type and test checks, run in this environment, offline."""
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    for secret in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL"):
+        env.pop(secret, None)
+    for check in OWN_CHECKS:
+        result = subprocess.run(
+            [sys.executable, "-m", *check],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        output = (result.stdout + result.stderr)[-4000:]
+        assert result.returncode == 0, f"{' '.join(check)} failed in {project}:\n{output}"

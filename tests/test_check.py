@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from create_12_factor_agent.audit import AuditReport, audit
+from create_12_factor_agent.cli import normalize_argv
 
 from .conftest import Invoke
 from .generated import FULL, MINIMAL, copy_project, generate, package_dir
@@ -400,3 +401,8 @@ def test_check_does_not_load_copier(pristine: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
     assert result.stdout.strip().endswith("False"), result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("argv", [["check"], ["check", "."], ["add", "tool", "x"], ["--json", "check"]])
+def test_check_and_add_are_commands_not_destinations(argv: list[str]) -> None:
+    assert normalize_argv(argv) == argv
