@@ -140,7 +140,7 @@ def _launch_divide(base: str) -> str:
 
 
 def test_a_person_signs_in_and_approves_in_the_browser(
-    server: str, browser: webdriver.Chrome, tmp_path: Path
+    browser: webdriver.Chrome, server: str, tmp_path: Path
 ) -> None:
     thread_id = _launch_divide(server)
     wait = WebDriverWait(browser, 20)
