@@ -11,7 +11,7 @@ import pytest
 
 from create_12_factor_agent.audit import audit
 
-from .conftest import Invoke
+from .conftest import Invoke, git
 from .generated import FULL, MINIMAL, copy_project, generate, package_dir, run_own_checks, snapshot
 
 
@@ -204,6 +204,29 @@ def test_a_failed_write_leaves_nothing_behind(invoke: Invoke, project: Path) -> 
     assert result.exit_code == 1
     assert "cannot write" in result.output
     assert not (package_dir(project) / "tools" / "lookup_order.py").exists()
+
+
+def test_added_tools_survive_a_template_update(invoke: Invoke, template_repo: Path, tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    result = invoke(str(project), "-y", "--template", str(template_repo), "--vcs-ref", "v0.1.0")
+    assert result.exit_code == 0, result.output
+    assert invoke("add", "tool", "lookup_order", str(project), "--approval").exit_code == 0
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "add the lookup_order tool")
+    added = {k: v for k, v in snapshot(project).items() if "lookup_order" in k}
+    assert len(added) == 2
+
+    # The template changes one of its own tool modules in the next release.
+    owned = template_repo / "templates" / "agent" / "src" / "{{package_name}}" / "tools" / "done_for_now.py"
+    owned.write_text(owned.read_text() + "\n# changed in v0.2.0\n")
+    git(template_repo, "commit", "-q", "-am", "template v0.2.0")
+    git(template_repo, "tag", "v0.2.0")
+
+    result = invoke("update", str(project))
+    assert result.exit_code == 0, result.output
+    assert "# changed in v0.2.0" in (package_dir(project) / "tools" / "done_for_now.py").read_text()
+    assert {k: v for k, v in snapshot(project).items() if "lookup_order" in k} == added
+    assert audit(project).ok
 
 
 # --- the generated project's own checks after adding tools ---------------------------------------
