@@ -76,7 +76,7 @@ def add_tool(
     tool = ToolSource(
         name=name,
         class_name=class_name,
-        description=description or f"{name.replace('_', ' ').capitalize()}.",
+        description=(description or "").strip() or f"{name.replace('_', ' ').capitalize()}.",
         policy="NEEDS_APPROVAL" if approval else "SYNC",
         fields=specs or (FieldSpec("query", "str"),),
         placeholder=not specs,
@@ -184,7 +184,8 @@ def _policy_members(project: Project) -> set[str]:
     for module in project.modules:
         for cls in module.classes:
             if cls.name == "Policy":
-                return {name for name, _, _ in astutil.top_level_assignments(ast.Module(cls.body, []))}
+                targets = (t for stmt in cls.body if isinstance(stmt, ast.Assign) for t in stmt.targets)
+                return {t.id for t in targets if isinstance(t, ast.Name)}
     return set()
 
 

@@ -121,14 +121,22 @@ def render_test(
 
 
 def docstring(text: str, *, indent: str, limit: int) -> str:
-    """A docstring wrapped to the line limit, with the quotes that would end it escaped."""
+    """A docstring wrapped to the line limit, escaped so nothing in it can end it early, and
+    shaped the way ruff format leaves it."""
     safe = " ".join(text.split()).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    if safe.endswith('"') and not safe.endswith('\\"'):
+    if safe.endswith('"') and _trailing_backslashes(safe[:-1]) % 2 == 0:
         safe = safe[:-1] + '\\"'
+    if safe.startswith('"'):
+        safe = " " + safe  # ruff format separates a leading quote from the opening quotes
     width = max(20, limit - len(indent) - 6)
+    # textwrap keeps the leading space of the first line, which is what ruff wants here.
     lines = textwrap.wrap(safe, width=width, break_long_words=False, break_on_hyphens=False) or [""]
     joined = f"\n{indent}".join(lines)
     return f'"""{joined}"""'
+
+
+def _trailing_backslashes(text: str) -> int:
+    return len(text) - len(text.rstrip("\\"))
 
 
 def _field_line(tool: ToolSource, spec: FieldSpec, limit: int) -> str:

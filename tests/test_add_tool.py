@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,6 +83,42 @@ def test_fields_and_description_become_the_model(invoke: Invoke, project: Path) 
         "rush": "bool",
         "rate": "float",
     }
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        '"Quoted" at the start',
+        'ends with a quote "',
+        'ends with """',
+        "ends with a backslash \\",
+        'escaped quote at the end \\"',
+        "tabs\tand\nnew lines   collapse",
+        "a very long description " * 12,
+        "see https://example.com/" + "a" * 120,
+    ],
+    ids=[
+        "leading quote",
+        "trailing quote",
+        "triple quotes",
+        "backslash",
+        "escaped",
+        "whitespace",
+        "long",
+        "url",
+    ],
+)
+def test_any_description_gives_ruff_clean_code(invoke: Invoke, project: Path, description: str) -> None:
+    result = invoke("add", "tool", "lookup_order", str(project), "--description", description)
+    assert result.exit_code == 0, result.output
+    written = ["src/agent/tools/lookup_order.py", "tests/test_tool_lookup_order.py"]
+    for check in (["check"], ["format", "--check"]):  # with the project's own ruff settings
+        ran = subprocess.run(
+            [sys.executable, "-m", "ruff", *check, *written], cwd=project, capture_output=True, text=True
+        )
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+    model = next(n for n in ast.parse((project / written[0]).read_text()).body if isinstance(n, ast.ClassDef))
+    assert " ".join((ast.get_docstring(model) or "").split()) == " ".join(description.split())
 
 
 def test_json_output(invoke: Invoke, project: Path) -> None:
