@@ -2,7 +2,6 @@
 
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +52,7 @@ class _Generate:
             shutil.rmtree(dest, ignore_errors=True)
 
 
-def measure(help_rounds: int, generate_rounds: int) -> GeneratorFigures:
+def measure(help_rounds: int, generate_rounds: int, work: Path) -> GeneratorFigures:
     ours, copier = _script("create-12-factor-agent"), _script("copier")
     helps = alternate(
         {"ours": lambda: wall_time([ours, "--help"]), "copier": lambda: wall_time([copier, "--help"])},
@@ -61,15 +60,15 @@ def measure(help_rounds: int, generate_rounds: int) -> GeneratorFigures:
     )
     # Both render the same bundled template with default answers; neither runs git init.
     template = str(bundled_template_dir())
-    with tempfile.TemporaryDirectory(prefix="c12fa-bench-gen-") as tmp:
-        parent = Path(tmp)
-        generates = alternate(
-            {
-                "ours": _Generate(parent, [ours], ["--defaults", "--no-git"]),
-                "copier": _Generate(parent, [copier, "copy", "--defaults", "--quiet", template], []),
-            },
-            generate_rounds,
-        )
+    parent = work / "generated"
+    parent.mkdir()
+    generates = alternate(
+        {
+            "ours": _Generate(parent, [ours], ["--defaults", "--no-git"]),
+            "copier": _Generate(parent, [copier, "copy", "--defaults", "--quiet", template], []),
+        },
+        generate_rounds,
+    )
     return GeneratorFigures(
         help_s=median(helps["ours"]),
         copier_help_s=median(helps["copier"]),

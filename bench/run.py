@@ -56,10 +56,11 @@ def progress(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def collect(plan: Plan) -> dict[str, Any]:
+def collect(plan: Plan, work: Path) -> dict[str, Any]:
     results: dict[str, Any] = {}
+    load_before = os.getloadavg()[0]
     progress("generator: --help and generation against copier")
-    gen = generator_bench.measure(plan.help_rounds, plan.generate_rounds)
+    gen = generator_bench.measure(plan.help_rounds, plan.generate_rounds, work)
     results |= {
         "help_vs_copier": gen.help_vs_copier,
         "generate_vs_copier": gen.generate_vs_copier,
@@ -68,36 +69,36 @@ def collect(plan: Plan) -> dict[str, Any]:
         "copier_help_s": gen.copier_help_s,
         "copier_generate_s": gen.copier_generate_s,
     }
-    with tempfile.TemporaryDirectory(prefix="c12fa-bench-") as tmp:
-        work = Path(tmp)
-        progress("generating the agent project under test")
-        agent = project.generate(work)
-        progress("agent: steps against the floor and LangGraph, resume, storage")
-        figures = agent_bench.measure(
-            agent, work, rounds=plan.step_rounds, steps=plan.steps_per_sample,
-            runs=plan.resume_runs, cold_runs=plan.cold_runs,
-        )  # fmt: skip
-        results |= {
-            "step_vs_floor": figures.worst_ratio("ours", "floor"),
-            "step_vs_langgraph_sqlite": figures.worst_ratio("ours", "langgraph_sqlite"),
-            "step_growth_1000_vs_10": figures.growth,
-            "resume_1000_ms": figures.resume_s * 1e3,
-            "show_cold_1000_s": figures.show_cold_s,
-            "bytes_per_event": figures.bytes_per_event,
-            "per_step_us": {
-                side: {str(n): seconds * 1e6 for n, seconds in by_length.items()}
-                for side, by_length in figures.per_step.items()
-            },
-            "langgraph_resume_1000_ms": figures.langgraph_resume_s * 1e3,
-            "langgraph_show_cold_1000_s": figures.langgraph_show_cold_s,
-        }
-        progress("postgres: steps/s with 1, 2 and 4 workers")
-        results |= postgres_bench.measure(agent, plan.pg_seconds)
+    progress("generating the agent project under test")
+    agent = project.generate(work)
+    progress("agent: steps against the floor and LangGraph, resume, storage")
+    figures = agent_bench.measure(
+        agent, work, rounds=plan.step_rounds, steps=plan.steps_per_sample,
+        runs=plan.resume_runs, cold_runs=plan.cold_runs,
+    )  # fmt: skip
+    results |= {
+        "step_vs_floor": figures.worst_ratio("ours", "floor"),
+        "step_vs_langgraph_sqlite": figures.worst_ratio("ours", "langgraph_sqlite"),
+        "step_growth_1000_vs_10": figures.growth,
+        "resume_1000_ms": figures.resume_s * 1e3,
+        "show_cold_1000_s": figures.show_cold_s,
+        "bytes_per_event": figures.bytes_per_event,
+        "per_step_us": {
+            side: {str(n): seconds * 1e6 for n, seconds in by_length.items()}
+            for side, by_length in figures.per_step.items()
+        },
+        "langgraph_resume_1000_ms": figures.langgraph_resume_s * 1e3,
+        "langgraph_show_cold_1000_s": figures.langgraph_show_cold_s,
+    }
+    progress("postgres: steps/s with 1, 2 and 4 workers")
+    results |= postgres_bench.measure(agent, plan.pg_seconds)
     results["goals_met"] = {key: met(key, results.get(key)) for key in GOALS}
     results["machine"] = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "platform": platform.platform(terse=True),
+        # Other work on the machine shows up here; ratios hold up better than absolute times.
+        "load_average_1m_before_after": [load_before, os.getloadavg()[0]],
     }
     return results
 
@@ -130,6 +131,14 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def use_bytecode_cache(work: Path) -> None:
+    """Let the measured child processes cache bytecode, as any installed package does, without
+    writing into the repo or the venv: every .pyc goes to a private prefix, warmed by the
+    discarded first round of each comparison."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -138,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    results = collect(QUICK if args.quick else FULL)
+    with tempfile.TemporaryDirectory(prefix="c12fa-bench-") as tmp:
+        use_bytecode_cache(Path(tmp))
+        results = collect(QUICK if args.quick else FULL, Path(tmp))
     results["bench_seconds"] = time.perf_counter() - started
     print(json.dumps(results, indent=2) if args.json else markdown(results))
     return 0

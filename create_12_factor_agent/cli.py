@@ -13,7 +13,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from create_12_factor_agent import __version__
+import create_12_factor_agent
 from create_12_factor_agent.errors import EXIT_FAILURE, GeneratorError, UpdateError
 
 COMMANDS = ("new", "update", "check", "add")
@@ -39,7 +39,7 @@ DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks for 
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"create-12-factor-agent {__version__}")
+        out.print(f"create-12-factor-agent {create_12_factor_agent.__version__}")
         raise typer.Exit()
 
 
