@@ -52,9 +52,14 @@ class NotAwaiting(AgentError):
 
 
 class LLMUnavailable(AgentError):
-    """The model could not be reached (after the SDK's own retries); the thread can be resumed."""
+    """The model could not be reached (after the SDK's own retries). Everything up to the failed
+    call is stored; `thread_id` names the thread to continue once the model is back."""
 
     http_status = 503
+
+    def __init__(self, message: str, thread_id: str | None = None) -> None:
+        super().__init__(message)
+        self.thread_id = thread_id
 
 
 class ConfigError(AgentError):

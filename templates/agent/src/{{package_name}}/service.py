@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import agent
 from .channels import HumanChannel, LogChannel
 from .config import Settings
-from .errors import NotAwaiting
+from .errors import LLMUnavailable, NotAwaiting
 from .events import ApprovalDecision, Event, HumanResponse, UserMessage
 from .llm import LLM
 from .prefetch import DEFAULT_PREFETCH, Prefetch, apply_prefetch, needs_prefetch
@@ -106,8 +106,11 @@ class AgentService:
     def _drive(self, thread: Thread) -> Thread:
         if self._prefetch and needs_prefetch(thread):
             thread = self._commit(thread, apply_prefetch(thread, self._prefetch))
-        for after in agent.iterate(thread, self._llm, self._tools, max_steps=self._max_steps):
-            thread = self._commit(thread, after)
+        try:
+            for after in agent.iterate(thread, self._llm, self._tools, max_steps=self._max_steps):
+                thread = self._commit(thread, after)
+        except LLMUnavailable as exc:
+            raise LLMUnavailable(str(exc), thread_id=thread.id) from exc
         if thread.status in ("waiting_for_human", "waiting_for_approval"):
             self._channel.notify(thread.id, thread.events[-1])
         return thread

@@ -36,7 +36,7 @@ def _value_lines(head: str, value: JsonValue, pad: str) -> list[str]:
         for item in value:
             lines.extend(_value_lines(f"{pad}  -", item, pad + "  "))
         return lines
-    if isinstance(value, str) and "\n" in value:
+    if isinstance(value, str) and len(value.splitlines()) > 1:
         return [f"{head} |", *(f"{pad}  {escape(line)}" for line in value.splitlines())]
     return [f"{head} {_scalar(value)}"]
 

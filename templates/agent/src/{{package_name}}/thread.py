@@ -3,7 +3,6 @@
 There is no stored status, error counter or step counter: each is computed from the events.
 """
 
-from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, JsonValue
@@ -15,7 +14,6 @@ from .events import (
     Event,
     HumanResponse,
     ToolCall,
-    ToolResult,
     UserMessage,
     event_to_json,
 )
@@ -94,10 +92,6 @@ class Thread(BaseModel):
         decision, call = self.events[-1], self.events[-2]
         return call if decision.approved and isinstance(call, ToolCall) else None
 
-    @property
-    def last_result(self) -> ToolResult | None:
-        return next((e for e in reversed(self.events) if isinstance(e, ToolResult)), None)
-
     def as_json(self) -> dict[str, JsonValue]:
         """The public view (CLI `--json`, HTTP): id, derived status, version and all events."""
         return {
@@ -114,7 +108,3 @@ class Thread(BaseModel):
     def fork(self, new_id: str, upto: int) -> "Thread":
         """A new thread holding the first `upto` events (factor 5: fork by copying a prefix)."""
         return Thread.model_construct(id=new_id, events=self.events[:upto])
-
-
-def new_thread(thread_id: str, events: Iterable[Event]) -> Thread:
-    return Thread(id=thread_id, events=tuple(events))
