@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import ThreadExists, ThreadNotFound, VersionConflict
+from ..errors import ConfigError, ThreadExists, ThreadNotFound, VersionConflict
 from ..events import EVENT_LIST, Event, events_from_json
 from ..thread import Status, Thread, status_after
 from . import ThreadSummary
@@ -35,17 +35,19 @@ class SQLiteStore:
     """Safe across threads (one lock) and processes (SQLite's write lock plus the version check)."""
 
     def __init__(self, path: str) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are explicit BEGIN IMMEDIATE blocks below.
-        self._conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=30.0
-        )
         self._lock = threading.Lock()
-        with self._lock:
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode: transactions are explicit BEGIN IMMEDIATE blocks below.
+            self._conn = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"cannot open the SQLite database {path!r}: {exc}") from exc
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
