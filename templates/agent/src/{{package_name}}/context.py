@@ -30,6 +30,6 @@ def compact_errors(events: Sequence[Event]) -> list[Event]:
         if isinstance(event, ErrorEvent) and i != keep:
             hidden.add(i)
             # A tool error follows its call; without the error, the bare call only misleads.
-            if event.stage == "tool" and i > 0 and isinstance(events[i - 1], ToolCall):
+            if event.stage != "parse" and i > 0 and isinstance(events[i - 1], ToolCall):
                 hidden.add(i - 1)
     return [event for i, event in enumerate(events) if i not in hidden]

@@ -82,7 +82,8 @@ class Thread(BaseModel):
     def pending_call(self) -> ToolCall | None:
         """The tool call the thread is paused on (approval or question), if any."""
         last = self.events[-1] if self.events else None
-        return last if isinstance(last, ToolCall) and self.status != "running" else None
+        waiting = self.status in ("waiting_for_human", "waiting_for_approval")
+        return last if isinstance(last, ToolCall) and waiting else None
 
     @property
     def approved_call(self) -> ToolCall | None:
