@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import agent
 from .channels import HumanChannel, LogChannel
 from .config import Settings
-from .errors import LLMUnavailable, NotAwaiting
+from .errors import LLMUnavailable, NotAwaiting, ThreadExists
 from .events import ApprovalDecision, Event, HumanResponse, UserMessage
 from .llm import LLM
 from .prefetch import DEFAULT_PREFETCH, Prefetch, apply_prefetch, needs_prefetch
@@ -30,6 +30,9 @@ class Trigger(BaseModel):
     message: str = Field(min_length=1)
     source: Literal["cli", "http", "webhook"] = "cli"
     metadata: dict[str, str] = Field(default_factory=dict)
+    # The sender's id for this request (e.g. a webhook delivery id): senders retry, and a
+    # repeat must find the first request's thread instead of starting another run.
+    idempotency_key: str | None = None
 
 
 class HumanAnswer(BaseModel):
@@ -51,6 +54,14 @@ class Approval(BaseModel):
 
 def new_thread_id() -> str:
     return uuid.uuid4().hex
+
+
+_KEYED = uuid.UUID("5d7f3f8e-2a51-4c0e-9a49-6f1f3c2b7a10")
+
+
+def keyed_thread_id(trigger: Trigger, key: str) -> str:
+    """The thread id for a request with an idempotency key: the same key, the same id."""
+    return uuid.uuid5(_KEYED, f"{trigger.source}:{key}").hex
 
 
 class AgentService:
@@ -80,25 +91,37 @@ class AgentService:
 
     def launch(self, trigger: Trigger, *, run: bool = True) -> Thread:
         """Start a thread; with `run=False` it is only stored (call `advance` later, e.g. in a
-        background task)."""
+        background task). A repeated `idempotency_key` returns the first launch's thread as it
+        is now, without running anything: the store's atomic create decides which came first."""
         first = UserMessage(
             message=trigger.message, source=trigger.source, metadata=dict(trigger.metadata)
         )
-        thread = Thread(id=self._new_id(), events=(first,))
-        self._store.create(thread)
+        key = trigger.idempotency_key
+        thread_id = self._new_id() if key is None else keyed_thread_id(trigger, key)
+        thread = Thread(id=thread_id, events=(first,))
+        try:
+            self._store.create(thread)
+        except ThreadExists:
+            if key is None:
+                raise
+            return self._store.load(thread_id)
         return self._drive(thread) if run else thread
 
     def advance(self, thread_id: str) -> Thread:
         """Run a stored thread until it pauses; a paused or finished thread is returned as is."""
         return self._drive(self._store.load(thread_id))
 
-    def respond(self, thread_id: str, response: HumanAnswer | Approval) -> Thread:
-        """Record a human's answer or approval decision, then run on. Raises NotAwaiting (and
-        changes nothing) when the thread is not waiting for this kind of response."""
+    def respond(
+        self, thread_id: str, response: HumanAnswer | Approval, *, run: bool = True
+    ) -> Thread:
+        """Record a human's answer or approval decision, then run on (with `run=False` only
+        record it; call `advance` later). Raises NotAwaiting (and changes nothing) when the
+        thread is not waiting for this kind of response."""
         thread = self._store.load(thread_id)
         event = _response_event(thread, response)
         self._store.append(thread.id, thread.version, [event])
-        return self._drive(thread.append(event))
+        thread = thread.append(event)
+        return self._drive(thread) if run else thread
 
     def get(self, thread_id: str) -> Thread:
         return self._store.load(thread_id)
