@@ -9,13 +9,13 @@ from project import GeneratedAgent
 KEYS = ("pg_steps_per_s_1w", "pg_steps_per_s_2w", "pg_steps_per_s_4w")
 
 
-def measure(agent: GeneratedAgent, seconds: float) -> dict[str, Any]:
+def measure(agent: GeneratedAgent, seconds: float, repeats: int) -> dict[str, Any]:
     nulls: dict[str, Any] = dict.fromkeys(KEYS)
     try:
         workers = importlib.import_module("pg_workers")
     except ImportError as exc:
         return {**nulls, "pg_2w_vs_1w": None, "notes": [f"Postgres figures skipped: {exc}"]}
-    figures: dict[str, Any] = workers.measure(agent, seconds)
+    figures: dict[str, Any] = workers.measure(agent, seconds, repeats)
     one, two = figures.get(KEYS[0]), figures.get(KEYS[1])
     scaling = two / one if isinstance(one, float) and isinstance(two, float) and one > 0 else None
     return {**nulls, **figures, "pg_2w_vs_1w": scaling}

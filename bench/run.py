@@ -31,12 +31,13 @@ class Plan:
     resume_runs: int
     cold_runs: int
     pg_seconds: float
+    pg_repeats: int
 
 
 FULL = Plan(help_rounds=15, generate_rounds=9, step_rounds=15, steps_per_sample=20, resume_runs=51,
-            cold_runs=15, pg_seconds=5.0)  # fmt: skip
-QUICK = Plan(help_rounds=7, generate_rounds=5, step_rounds=7, steps_per_sample=10, resume_runs=21,
-             cold_runs=7, pg_seconds=2.0)  # fmt: skip
+            cold_runs=15, pg_seconds=5.0, pg_repeats=2)  # fmt: skip
+QUICK = Plan(help_rounds=5, generate_rounds=3, step_rounds=5, steps_per_sample=10, resume_runs=15,
+             cold_runs=5, pg_seconds=2.0, pg_repeats=1)  # fmt: skip
 
 # key -> (goal, True when lower is better)
 GOALS: dict[str, tuple[float, bool]] = {
@@ -91,7 +92,7 @@ def collect(plan: Plan, work: Path) -> dict[str, Any]:
         "langgraph_show_cold_1000_s": figures.langgraph_show_cold_s,
     }
     progress("postgres: steps/s with 1, 2 and 4 workers")
-    results |= postgres_bench.measure(agent, plan.pg_seconds)
+    results |= postgres_bench.measure(agent, plan.pg_seconds, plan.pg_repeats)
     results["goals_met"] = {key: met(key, results.get(key)) for key in GOALS}
     results["machine"] = {
         "python": platform.python_version(),
@@ -117,7 +118,7 @@ def markdown(results: dict[str, Any]) -> str:
                 "langgraph_resume_1000_ms", "langgraph_show_cold_1000_s",
                 "pg_steps_per_s_1w", "pg_steps_per_s_2w", "pg_steps_per_s_4w"]:  # fmt: skip
         value = results.get(key)
-        shown = "n/a" if value is None else f"{value:.3g}"
+        shown = "n/a" if value is None else f"{value:.4g}"
         goal = GOALS.get(key)
         goal_text = "" if goal is None else ("<= " if goal[1] else ">= ") + f"{goal[0]:g}"
         verdict = {True: "yes", False: "**no**", None: ""}[met(key, value)] if goal else ""
