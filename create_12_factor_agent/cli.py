@@ -25,6 +25,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: rich-formatted help imports markdown-it and doubles `--help` start-up time.
+    rich_markup_mode=None,
 )
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -148,7 +150,7 @@ def check(
         raise typer.Exit(EXIT_FAILURE)
 
 
-add_app = typer.Typer(help="Add parts to a generated project.", no_args_is_help=True)
+add_app = typer.Typer(help="Add parts to a generated project.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(add_app, name="add")
 
 
