@@ -62,6 +62,13 @@ class LLMUnavailable(AgentError):
         self.thread_id = thread_id
 
 
+class StoreUnavailable(AgentError):
+    """The thread store cannot be used right now (SQLite locked by another writer past the busy
+    timeout, PostgreSQL down). Nothing was written; retry or resume once it is back."""
+
+    http_status = 503
+
+
 class ConfigError(AgentError):
     """Missing or invalid configuration, such as an API key."""
 

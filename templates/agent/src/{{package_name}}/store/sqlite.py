@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import ConfigError, ThreadExists, ThreadNotFound, VersionConflict
+from ..errors import ConfigError, StoreUnavailable, ThreadExists, ThreadNotFound, VersionConflict
 from ..events import EVENT_LIST, Event, events_from_json
 from ..thread import Status, Thread, status_after
 from . import ThreadSummary
@@ -34,14 +34,14 @@ CREATE INDEX IF NOT EXISTS threads_by_update ON threads(updated_at);
 class SQLiteStore:
     """Safe across threads (one lock) and processes (SQLite's write lock plus the version check)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, busy_timeout: float = 30.0) -> None:
         self._lock = threading.Lock()
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             # Autocommit mode: transactions are explicit BEGIN IMMEDIATE blocks below.
             self._conn = sqlite3.connect(
-                path, isolation_level=None, check_same_thread=False, timeout=30.0
+                path, isolation_level=None, check_same_thread=False, timeout=busy_timeout
             )
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -52,7 +52,10 @@ class SQLiteStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:  # another process held the lock too long
+                raise StoreUnavailable(f"the SQLite database is busy: {exc}") from exc
             try:
                 yield self._conn
             except BaseException:
