@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import agent
 from .channels import HumanChannel, LogChannel
 from .config import Settings
-from .errors import LLMUnavailable, NotAwaiting, ThreadExists
+from .errors import LLMUnavailable, NotAwaiting, ThreadExists, VersionConflict
 from .events import ApprovalDecision, Event, HumanResponse, UserMessage
 from .llm import LLM
 from .prefetch import DEFAULT_PREFETCH, Prefetch, apply_prefetch, needs_prefetch
-from .store import ThreadStore
-from .thread import Thread
+from .store import ThreadStore, ThreadSummary
+from .thread import Status, Thread
 from .tools import ToolRegistry, discover
 
 
@@ -112,19 +112,33 @@ class AgentService:
         return self._drive(self._store.load(thread_id))
 
     def respond(
-        self, thread_id: str, response: HumanAnswer | Approval, *, run: bool = True
+        self,
+        thread_id: str,
+        response: HumanAnswer | Approval,
+        *,
+        run: bool = True,
+        expected_version: int | None = None,
     ) -> Thread:
         """Record a human's answer or approval decision, then run on (with `run=False` only
         record it; call `advance` later). Raises NotAwaiting (and changes nothing) when the
-        thread is not waiting for this kind of response."""
+        thread is not waiting for this kind of response. With `expected_version` (the version
+        the person saw), raises VersionConflict unless the thread is still exactly there: the
+        store's version check makes this atomic, so a stale form can never answer a newer
+        question."""
         thread = self._store.load(thread_id)
-        event = _response_event(thread, response)
+        if expected_version is not None and thread.version != expected_version:
+            raise VersionConflict(thread.id, expected_version, thread.version)
+        event = response_event(thread, response)
         self._store.append(thread.id, thread.version, [event])
         thread = thread.append(event)
         return self._drive(thread) if run else thread
 
     def get(self, thread_id: str) -> Thread:
         return self._store.load(thread_id)
+
+    def list_threads(self, status: Status | None = None, limit: int = 50) -> list[ThreadSummary]:
+        """Most recently updated threads first (e.g. an inbox of those waiting for a human)."""
+        return self._store.list_threads(status, limit)
 
     def _drive(self, thread: Thread) -> Thread:
         if self._prefetch and needs_prefetch(thread):
@@ -143,7 +157,8 @@ class AgentService:
         return after
 
 
-def _response_event(thread: Thread, response: HumanAnswer | Approval) -> Event:
+def response_event(thread: Thread, response: HumanAnswer | Approval) -> Event:
+    """The event recording `response`; raises NotAwaiting unless the thread waits for it."""
     status = thread.status
     if isinstance(response, HumanAnswer):
         if status != "waiting_for_human":
