@@ -12,6 +12,8 @@ from typer.testing import CliRunner, Result
 
 from create_12_factor_agent.cli import app, normalize_argv
 
+from .generated import FULL, MINIMAL, copy_project, generate
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 Invoke = Callable[..., Result]
@@ -63,3 +65,19 @@ def tree(path: Path) -> set[str]:
         for p in path.rglob("*")
         if p.is_file() and ".git" not in p.relative_to(path).parts
     }
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default project, generated once per test module; tests change copies of it."""
+    return generate(tmp_path_factory.mktemp("pristine") / "agent", FULL)
+
+
+@pytest.fixture(scope="module")
+def pristine_minimal(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(tmp_path_factory.mktemp("pristine") / "agent", MINIMAL)
+
+
+@pytest.fixture
+def project(pristine: Path, tmp_path: Path) -> Path:
+    return copy_project(pristine, tmp_path / "agent")

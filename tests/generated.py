@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 from typer.testing import CliRunner
 
 from create_12_factor_agent.cli import app
@@ -51,14 +56,22 @@ OWN_CHECKS = (
 )
 
 
-def run_own_checks(project: Path) -> None:
-    """The project's own lint, format, type and test checks, run in this environment, offline."""
-    env = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
-    for secret in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL"):
-        env.pop(secret, None)
+def run_own_checks(
+    project: Path, runner: tuple[str, ...] = (sys.executable, "-m"), env: dict[str, str] | None = None
+) -> None:
+    """The project's own lint, format, type and test checks, offline and without keys.
+
+    By default they run in this environment with the project's `src` on the path; pass
+    `runner=("uv", "run", "--frozen")` to run them in the project's own environment instead.
+    """
+    if env is None:
+        env = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        k: v for k, v in env.items() if k not in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL")
+    }
     for check in OWN_CHECKS:
         result = subprocess.run(
-            [sys.executable, "-m", *check],
+            [*runner, *check],
             cwd=project,
             env=env,
             capture_output=True,
@@ -68,3 +81,37 @@ def run_own_checks(project: Path) -> None:
         )
         output = (result.stdout + result.stderr)[-4000:]
         assert result.returncode == 0, f"{' '.join(check)} failed in {project}:\n{output}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(project: Path, package: str, env: dict[str, str], log: Path) -> Iterator[str]:
+    """Run the project's `serve` on a free local port until the block ends; yields the base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", package, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, f"the server exited:\n{log.read_text(errors='replace')}"
+            assert time.monotonic() < deadline, (
+                f"the server did not start:\n{log.read_text(errors='replace')}"
+            )
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

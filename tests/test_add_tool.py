@@ -14,22 +14,7 @@ import pytest
 from create_12_factor_agent.audit import audit
 
 from .conftest import Invoke, git
-from .generated import FULL, MINIMAL, copy_project, generate, package_dir, run_own_checks, snapshot
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate(tmp_path_factory.mktemp("pristine") / "agent", FULL)
-
-
-@pytest.fixture(scope="module")
-def pristine_minimal(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate(tmp_path_factory.mktemp("pristine") / "agent", MINIMAL)
-
-
-@pytest.fixture
-def project(pristine: Path, tmp_path: Path) -> Path:
-    return copy_project(pristine, tmp_path / "agent")
+from .generated import copy_project, package_dir, run_own_checks, snapshot
 
 
 def test_adds_a_tool_module_and_its_test_and_nothing_else(invoke: Invoke, project: Path) -> None:

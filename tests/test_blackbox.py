@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from .fake_openai import FakeOpenAIServer, fake_openai
+from .generated import serving
 
 pytestmark = pytest.mark.slow
 
@@ -120,37 +120,14 @@ def test_cli_errors_are_one_line_and_non_zero(project: Path, model: FakeOpenAISe
     assert "OPENAI_API_KEY" in missing.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def server(project: Path, model: FakeOpenAIServer) -> Iterator[httpx.Client]:
-    port = _free_port()
+def server(project: Path, model: FakeOpenAIServer, tmp_path: Path) -> Iterator[httpx.Client]:
     env = _env(project, model, AGENT_API_TOKEN="s3cret-token")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "calc_agent", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
-        with httpx.Client(base_url=base, headers={"Authorization": "Bearer s3cret-token"}) as client:
-            yield client
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with (
+        serving(project, "calc_agent", env, tmp_path / "server.log") as base,
+        httpx.Client(base_url=base, headers={"Authorization": "Bearer s3cret-token"}) as client,
+    ):
+        yield client
 
 
 def _wait_for(client: httpx.Client, thread_id: str, status: str) -> dict[str, Any]:

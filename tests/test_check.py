@@ -17,22 +17,7 @@ from create_12_factor_agent.audit import AuditReport, audit
 from create_12_factor_agent.cli import normalize_argv
 
 from .conftest import Invoke
-from .generated import FULL, MINIMAL, copy_project, generate, package_dir
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate(tmp_path_factory.mktemp("pristine") / "agent", FULL)
-
-
-@pytest.fixture(scope="module")
-def pristine_minimal(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate(tmp_path_factory.mktemp("pristine") / "agent", MINIMAL)
-
-
-@pytest.fixture
-def project(pristine: Path, tmp_path: Path) -> Path:
-    return copy_project(pristine, tmp_path / "agent")
+from .generated import copy_project, package_dir
 
 
 @pytest.fixture

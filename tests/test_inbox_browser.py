@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import statistics
 import struct
 import subprocess
@@ -26,6 +25,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from .generated import serving
 
 pytestmark = pytest.mark.slow
 
@@ -55,12 +56,6 @@ def _browser_paths() -> tuple[str, str]:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """A generated agent serving its API and inbox on 127.0.0.1; yields the base URL."""
@@ -86,29 +81,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         AGENT_API_TOKEN=TOKEN,
         AGENT_DATABASE_URL=f"sqlite:///{project / 'agent.db'}",
     )
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "calc_agent", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "server.log").open("wb"),
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            log = (tmp_path / "server.log").read_text(errors="replace")
-            assert process.poll() is None, f"the server exited:\n{log}"
-            assert time.monotonic() < deadline, f"the server did not start:\n{log}"
-            time.sleep(0.1)
+    with serving(project, "calc_agent", env, tmp_path / "server.log") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
