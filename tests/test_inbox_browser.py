@@ -46,7 +46,8 @@ CHROME_FLAGS = [
 
 
 def _browser_paths() -> tuple[str, str]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    # Debian's chromium here; GitHub's runners ship google-chrome instead.
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     driver = shutil.which("chromedriver")
     if chromium and driver:
         return chromium, driver
