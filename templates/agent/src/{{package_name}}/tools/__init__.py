@@ -4,6 +4,7 @@ is dropping in a new module: no list to edit, nothing for `copier update` to con
 import functools
 import importlib
 import json
+import math
 import operator
 import pkgutil
 from collections.abc import Iterable, Mapping
@@ -12,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field, JsonValue, TypeAdapter, ValidationError
 
 from ..policy import Policy
-from .base import Intent, Tool, ToolSpec
+from .base import Intent, Tool, ToolSpec, unstorable
 
 __all__ = ["Intent", "InvalidToolCall", "Tool", "ToolRegistry", "ToolSpec", "discover"]
 
@@ -71,15 +72,37 @@ class ToolRegistry:
             raise InvalidToolCall(_clip(f"unknown tool {name!r}; available tools: {known}"))
         if isinstance(arguments, str):
             try:
-                arguments = json.loads(arguments or "{}")
-            except json.JSONDecodeError as exc:
-                raise InvalidToolCall(f"{name}: arguments are not valid JSON ({exc.msg})") from exc
+                arguments = json.loads(
+                    arguments or "{}", parse_float=_finite, parse_constant=_no_constant
+                )
+            except (ValueError, RecursionError) as exc:  # incl. huge integers, deep nesting
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else _reason(exc)
+                raise InvalidToolCall(f"{name}: arguments are not valid JSON ({reason})") from exc
         if not isinstance(arguments, Mapping):
             raise InvalidToolCall(f"{name}: arguments must be a JSON object")
+        problem = unstorable(dict(arguments))
+        if problem is not None:
+            raise InvalidToolCall(f"{name}: the arguments {problem}")
         try:
             return self._next_step.validate_python({**arguments, "intent": name})
         except ValidationError as exc:
             raise InvalidToolCall(_clip(f"{name}: {_summarize(exc, self._tagged)}")) from exc
+
+
+def _finite(text: str) -> float:
+    # 1e999 parses as infinity, which JSON cannot store: the call could not be replayed.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _reason(exc: Exception) -> str:
+    return "nested too deeply" if isinstance(exc, RecursionError) else _clip(str(exc))[:100]
 
 
 def _summarize(exc: ValidationError, tagged: bool) -> str:

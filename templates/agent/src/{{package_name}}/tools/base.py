@@ -1,5 +1,6 @@
 """What a tool is: a pydantic model the model fills in, a policy, and an optional handler."""
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -77,7 +78,35 @@ class Tool(Generic[M]):
         if self.handler is None or not isinstance(call, self.model):
             raise TypeError(f"{self.name} cannot run {type(call).__name__}")
         output = self.handler(call)
-        if isinstance(output, BaseModel):
-            data: dict[str, JsonValue] = output.model_dump(mode="json")
-            return data
-        return dict(output)
+        data = output.model_dump(mode="json") if isinstance(output, BaseModel) else dict(output)
+        # Exactly what the store gives back: JSON types only. NaN and infinity (e.g. an
+        # overflow) are refused, as the store would turn them into null after a reload.
+        result: dict[str, JsonValue] = json.loads(json.dumps(data, allow_nan=False))
+        problem = unstorable(result)
+        if problem is not None:
+            raise ValueError(f"the result {problem}")
+        return result
+
+
+def unstorable(value: JsonValue) -> str | None:
+    """Why no store can keep `value` (a NUL character, which PostgreSQL refuses, or a lone
+    surrogate, which is not UTF-8; JSON escapes can smuggle in both), or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "contains a NUL character"
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "contains invalid Unicode (a lone surrogate)"
+        return None
+    children: list[JsonValue] = []
+    if isinstance(value, dict):
+        children = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        children = value
+    for child in children:
+        problem = unstorable(child)
+        if problem is not None:
+            return problem
+    return None
