@@ -5,7 +5,7 @@ Fields annotated with `INTERNAL` are stored but never rendered into the model's 
 """
 
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
@@ -28,11 +28,19 @@ class EventBase(BaseModel):
 
     type: str
 
+    # `type` (it is the tag) and every INTERNAL field; computed once per event class.
+    not_rendered: ClassVar[frozenset[str]] = frozenset({"type"})
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        hidden = {name for name, f in cls.model_fields.items() if INTERNAL in f.metadata}
+        cls.not_rendered = frozenset({"type", *hidden})
+
     def visible_data(self) -> dict[str, JsonValue]:
         """The fields the model may see, as JSON-ready data; unset optional fields are left out."""
-        hidden = {name for name, f in type(self).model_fields.items() if INTERNAL in f.metadata}
         data: dict[str, JsonValue] = self.model_dump(
-            mode="json", exclude={"type", *hidden}, exclude_none=True
+            mode="json", exclude=self.not_rendered, exclude_none=True
         )
         return data
 

@@ -1,47 +1,81 @@
 """Tagged blocks with YAML-ish bodies: the wire format of the context window (factor 3).
 
 Values are escaped like XML text, so nothing inside a value can close a tag or forge an event.
+Rendering runs for every new event, so the JSON types (dict, list, str) are tested first: the
+abstract `Mapping`/`Sequence` checks cost more than the rest of the work together.
 """
 
+import re
 from collections.abc import Mapping, Sequence
+from typing import TypeGuard
 
 from pydantic import JsonValue
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# What `float()` accepts once surrounding whitespace is gone (Python's float grammar; `\d` is any
+# Unicode decimal digit, as for float), plus the other YAML scalars a string could be taken for.
+_NUMBER_LIKE = re.compile(
+    r"[+-]?(?:(?:\d(?:_?\d)*)?\.\d(?:_?\d)*|\d(?:_?\d)*\.?)(?:[eE][+-]?\d(?:_?\d)*)?"
+    r"|[+-]?(?i:inf|infinity|nan)|true|false|null"
+)
+_SCALARS = (str, int, float, type(None))  # never containers: skip the abstract checks
 
 
 def escape(text: str) -> str:
-    return text.translate(_ESCAPES)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def block(tag: str, data: Mapping[str, JsonValue]) -> str:
     """Render `data` as `<tag>`, one YAML-ish line per field, `</tag>`."""
-    body = "\n".join(_mapping_lines(data, ""))
-    return f"<{tag}>\n{body}\n</{tag}>" if body else f"<{tag}>\n</{tag}>"
+    lines = [f"<{tag}>"]
+    _mapping_lines(data, "", lines)
+    lines.append(f"</{tag}>")
+    return "\n".join(lines)
 
 
-def _mapping_lines(data: Mapping[str, JsonValue], pad: str) -> list[str]:
-    lines: list[str] = []
+def _mapping_lines(data: Mapping[str, JsonValue], pad: str, lines: list[str]) -> None:
     for key, value in data.items():
-        head = f"{pad}{escape(key)}:"
-        lines.extend(_value_lines(head, value, pad))
-    return lines
+        _value_lines(f"{pad}{escape(key)}:", value, pad, lines)
 
 
-def _value_lines(head: str, value: JsonValue, pad: str) -> list[str]:
-    if isinstance(value, Mapping) and value:
-        return [head, *_mapping_lines(value, pad + "  ")]
-    if isinstance(value, Sequence) and not isinstance(value, str) and value:
-        lines = [head]
+def _value_lines(head: str, value: JsonValue, pad: str, lines: list[str]) -> None:
+    """Append the lines of one `head: value` entry to `lines`."""
+    if isinstance(value, str):
+        parts = value.splitlines()
+        if len(parts) > 1:
+            lines.append(f"{head} |")
+            lines.extend(f"{pad}  {escape(part)}" for part in parts)
+            return
+    elif _nonempty_mapping(value):
+        lines.append(head)
+        _mapping_lines(value, pad + "  ", lines)
+        return
+    elif _nonempty_sequence(value):
+        lines.append(head)
         for item in value:
-            lines.extend(_value_lines(f"{pad}  -", item, pad + "  "))
-        return lines
-    if isinstance(value, str) and len(value.splitlines()) > 1:
-        return [f"{head} |", *(f"{pad}  {escape(line)}" for line in value.splitlines())]
-    return [f"{head} {_scalar(value)}"]
+            _value_lines(f"{pad}  -", item, pad + "  ", lines)
+        return
+    lines.append(f"{head} {_scalar(value)}")
+
+
+def _nonempty_mapping(value: object) -> TypeGuard[Mapping[str, JsonValue]]:
+    if isinstance(value, dict):
+        return bool(value)
+    return not isinstance(value, _SCALARS) and isinstance(value, Mapping) and bool(value)
+
+
+def _nonempty_sequence(value: object) -> TypeGuard[Sequence[JsonValue]]:
+    if isinstance(value, list):
+        return bool(value)
+    return not isinstance(value, _SCALARS) and isinstance(value, Sequence) and bool(value)
 
 
 def _scalar(value: JsonValue) -> str:
+    if isinstance(value, str):
+        text = escape(value)
+        # Quote what YAML would misread: empty, padded or number-like strings.
+        if not text or text != text.strip() or _NUMBER_LIKE.fullmatch(text):
+            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return text
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -50,18 +84,4 @@ def _scalar(value: JsonValue) -> str:
         return str(int(value))  # 12.0 reads as 12 to a person and to a model
     if isinstance(value, int | float):
         return str(value)
-    if isinstance(value, str):
-        text = escape(value)
-        # Quote what YAML would misread: empty, padded or number-like strings.
-        if not text or text != text.strip() or _looks_like_number(text):
-            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        return text
     return "{}" if isinstance(value, Mapping) else "[]"
-
-
-def _looks_like_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return text in {"true", "false", "null"}
-    return True
