@@ -1,8 +1,12 @@
 """The thread: an append-only tuple of events and everything derived from it (factors 5 and 12).
 
 There is no stored status, error counter or step counter: each is computed from the events.
+The events' rendered context blocks are kept with the thread and extended by `append`, so a step
+renders only its new events, however long the thread is.
 """
 
+from bisect import bisect_left
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, JsonValue
@@ -23,6 +27,38 @@ Status = Literal["running", "waiting_for_human", "waiting_for_approval", "done"]
 STATUSES: tuple[Status, ...] = ("running", "waiting_for_human", "waiting_for_approval", "done")
 
 _HUMAN_INPUT = (UserMessage, HumanResponse, ApprovalDecision)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A thread's events as context blocks, and where its errors are (for compaction)."""
+
+    events: tuple[Event, ...]  # what the blocks were rendered from (checked by identity)
+    blocks: tuple[str, ...]
+    errors: tuple[int, ...]
+
+    @classmethod
+    def of(cls, events: tuple[Event, ...], start: int = 0) -> "Rendered":
+        """Render `events[start:]` (the first `start` are covered by `extended`)."""
+        new = events[start:]
+        blocks = tuple(event.context_block for event in new)
+        errors = tuple(start + i for i, e in enumerate(new) if isinstance(e, ErrorEvent))
+        return cls(events, blocks, errors)
+
+    def extended(self, events: tuple[Event, ...]) -> "Rendered":
+        """The same for `events`, which begin with this rendering's events."""
+        tail = Rendered.of(events, len(self.events))
+        return Rendered(events, self.blocks + tail.blocks, self.errors + tail.errors)
+
+    def prefix(self, events: tuple[Event, ...]) -> "Rendered":
+        """The same for `events`, the first `len(events)` of this rendering's events."""
+        upto = len(events)
+        return Rendered(events, self.blocks[:upto], self.errors[: bisect_left(self.errors, upto)])
+
+
+# Where a thread keeps its rendering: in the instance dict, beside the fields, so it is not part
+# of the model (not dumped, not compared) and a copy with other events cannot reuse it.
+_RENDERED = "_rendered"
 
 
 def status_after(last: Event | None) -> Status:
@@ -93,6 +129,25 @@ class Thread(BaseModel):
         decision, call = self.events[-1], self.events[-2]
         return call if decision.approved and isinstance(call, ToolCall) else None
 
+    @property
+    def context_blocks(self) -> tuple[str, ...]:
+        """Every event's tagged block, in order (each event is rendered once)."""
+        return self.rendered.blocks
+
+    @property
+    def error_positions(self) -> tuple[int, ...]:
+        """The indices of the error events."""
+        return self.rendered.errors
+
+    @property
+    def rendered(self) -> Rendered:
+        cached = self.__dict__.get(_RENDERED)
+        if isinstance(cached, Rendered) and cached.events is self.events:
+            return cached
+        rendered = Rendered.of(self.events)
+        self.__dict__[_RENDERED] = rendered
+        return rendered
+
     def as_json(self) -> dict[str, JsonValue]:
         """The public view (CLI `--json`, HTTP): id, derived status, version and all events."""
         return {
@@ -103,9 +158,18 @@ class Thread(BaseModel):
         }
 
     def append(self, *events: Event) -> "Thread":
-        """A new thread with `events` added; the existing events are shared, not re-validated."""
-        return Thread.model_construct(id=self.id, events=(*self.events, *events))
+        """A new thread with `events` added; the existing events are shared, not re-validated,
+        and once this thread was rendered, only the new events are rendered for the new one."""
+        thread = Thread.model_construct(id=self.id, events=(*self.events, *events))
+        cached = self.__dict__.get(_RENDERED)
+        if isinstance(cached, Rendered) and cached.events is self.events:
+            thread.__dict__[_RENDERED] = cached.extended(thread.events)
+        return thread
 
     def fork(self, new_id: str, upto: int) -> "Thread":
         """A new thread holding the first `upto` events (factor 5: fork by copying a prefix)."""
-        return Thread.model_construct(id=new_id, events=self.events[:upto])
+        thread = Thread.model_construct(id=new_id, events=self.events[:upto])
+        cached = self.__dict__.get(_RENDERED)
+        if isinstance(cached, Rendered) and cached.events is self.events:
+            thread.__dict__[_RENDERED] = cached.prefix(thread.events)
+        return thread
