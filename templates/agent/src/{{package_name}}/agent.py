@@ -13,7 +13,7 @@ from .llm import LLM, NoToolCall, Reply
 from .policy import Policy
 from .prompts import render_system_prompt
 from .thread import Thread
-from .tools import InvalidToolCall, ToolRegistry
+from .tools import Intent, InvalidToolCall, ToolRegistry
 
 ERROR_LIMIT = 3  # consecutive errors before a human is asked to step in
 DEFAULT_MAX_STEPS = 20
@@ -51,14 +51,17 @@ def decide(reply: Reply, tools: ToolRegistry) -> list[Event]:
         policy=tool.policy,
     )
     # The decision is recorded before the handler runs: two separate, observable events.
-    return [recorded, execute(recorded, tools)] if tool.policy is Policy.SYNC else [recorded]
+    return [recorded, execute(recorded, tools, call)] if tool.policy is Policy.SYNC else [recorded]
 
 
-def execute(call: ToolCall, tools: ToolRegistry) -> Event:
-    """Run a recorded call's handler; any failure becomes a short error event."""
+def execute(call: ToolCall, tools: ToolRegistry, parsed: Intent | None = None) -> Event:
+    """Run a recorded call's handler; any failure becomes a short error event. `parsed` is the
+    call already parsed from the model's reply (a call run later is parsed from the record)."""
     try:
         tool = tools[call.intent]
-        result = tool.run(tools.parse(call.intent, call.arguments))
+        if parsed is None:
+            parsed = tools.parse(call.intent, call.arguments)
+        result = tool.run(parsed)
     except Exception as exc:  # a failing tool is data for the model, never a crash
         message = _clip(f"{type(exc).__name__}: {exc}")
         return ErrorEvent(stage="tool", intent=call.intent, message=message)
