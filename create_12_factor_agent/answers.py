@@ -32,6 +32,8 @@ def read_answers_file(path: Path) -> dict[str, object]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise UsageError(f"cannot read answers file {path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise UsageError(f"answers file {path} is not UTF-8 text") from error
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -67,7 +69,7 @@ def collect_answers(
         if question.name in given:
             answers[question.name] = questions.check(question, given[question.name], answers)
             continue
-        default = _default(questions, question, answers, preset_defaults or {})
+        default = _default(questions, question, answers, preset_defaults or {}, strict=use_defaults)
         if use_defaults:
             answers[question.name] = questions.check(question, default, answers)
         elif ask is not None:
@@ -86,11 +88,24 @@ def _default(
     question: Question,
     answers: Mapping[str, Answer],
     preset: Mapping[str, Answer],
+    *,
+    strict: bool,
 ) -> Answer:
+    """The preset (e.g. the project name taken from DEST) when valid, else copier.yml's default.
+
+    With `strict` (nobody will see a prompt) an invalid preset is an error rather than a silent
+    fallback: `create-12-factor-agent "My Bot!" -y` must not quietly make a project named my-agent.
+    """
     if question.name in preset:
         candidate = preset[question.name]
-        if not questions.error_for(question, candidate, answers):
+        reason = questions.error_for(question, candidate, answers)
+        if not reason:
             return candidate
+        if strict:
+            raise UsageError(
+                f"{question.name}: {candidate!r} (from the destination's name) {reason}",
+                hint=f"pass --data {question.name}=NAME",
+            )
     return questions.default_for(question, answers)
 
 

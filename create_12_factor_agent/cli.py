@@ -57,7 +57,7 @@ def _root(
 
 @app.command()
 def new(
-    dest: Annotated[Path, typer.Argument(help="Directory to create the project in.")],
+    dest: Annotated[Path, typer.Argument(metavar="DEST", help="Directory to create the project in.")],
     defaults: Annotated[
         bool,
         typer.Option("--defaults", "-y", help="Accept the default for every unanswered question."),

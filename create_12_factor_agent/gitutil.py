@@ -47,10 +47,13 @@ def dirty_files(path: Path) -> list[str]:
     return [line[3:] for line in output.splitlines() if line.strip()]
 
 
-def init_and_commit(path: Path, message: str) -> str:
-    """`git init` + a first commit of everything; returns the commit id."""
+def init_and_commit(path: Path, message: str, files: list[str] | None = None) -> str:
+    """`git init` + a first commit of `files` (default: everything); returns the commit id."""
     run_git(path, "init", "--quiet", "--initial-branch=main")
-    run_git(path, "add", "--all")
+    if files is None:
+        run_git(path, "add", "--all")
+    else:
+        run_git(path, "add", "--", *files)
     run_git(
         path,
         *_identity(path),

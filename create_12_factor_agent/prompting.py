@@ -14,7 +14,10 @@ from create_12_factor_agent.questions import Answer, Question
 def make_asker(console: Console) -> Callable[[Question, Answer, Callable[[Answer], str]], Answer]:
     def ask(question: Question, default: Answer, validate: Callable[[Answer], str]) -> Answer:
         while True:
-            value = _ask_once(console, question, default)
+            try:
+                value = _ask_once(console, question, default)
+            except EOFError:  # Ctrl-D, or input that ran out: nothing is written
+                raise UsageError(f"no answer for {question.name}: input ended") from None
             try:
                 value = question.parse(value)
             except UsageError as error:

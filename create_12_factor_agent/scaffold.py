@@ -81,7 +81,10 @@ def scaffold(
         if existing:
             _merge_into(staging, destination)
             if git_here:
-                result.git_commit = gitutil.init_and_commit(destination, _commit_message(answers))
+                # Only what we wrote: files the user already had there stay theirs to commit.
+                result.git_commit = gitutil.init_and_commit(
+                    destination, _commit_message(answers), result.files
+                )
             elif options.git:
                 result.notes.append("existing git repository: the new files are left uncommitted")
         else:

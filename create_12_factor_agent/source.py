@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from create_12_factor_agent import __version__
-from create_12_factor_agent.errors import TemplateSourceError
+from create_12_factor_agent.errors import TemplateSourceError, UsageError
 
 # Recorded as `_src_path` in generated projects, so a plain `copier update` knows where to look.
 CANONICAL_URL = "https://github.com/create-12-factor-agent/create-12-factor-agent.git"
@@ -48,7 +48,7 @@ def resolve_source(template: str | None, vcs_ref: str | None) -> TemplateSource:
     """Validate `--template/--vcs-ref` early, before anything is written."""
     if template is None:
         if vcs_ref is not None:
-            raise TemplateSourceError(
+            raise UsageError(
                 "--vcs-ref needs --template: the bundled template has no git history",
                 hint=f"use --template {CANONICAL_URL} --vcs-ref {vcs_ref}",
             )

@@ -68,7 +68,7 @@ def preflight(path: Path) -> dict[str, object]:
         raise UpdateError(
             f"{ANSWERS_FILE} has no _commit: the project was made by a development build, so there is"
             " no template version to update from",
-            hint="set _commit to the template tag the project was generated from, then commit",
+            hint="generate from a tagged git source (--template SRC --vcs-ref TAG) to get updates",
         )
     source = answers.get("_src_path")
     if not isinstance(source, str) or not source:

@@ -233,3 +233,46 @@ def test_debug_shows_the_traceback(invoke: Invoke, tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert result.exception is not None
     assert "llm_provider" in str(result.exception)
+
+
+def test_force_commits_only_the_generated_files(invoke: Invoke, tmp_path: Path) -> None:
+    dest = tmp_path / "mine"
+    dest.mkdir()
+    (dest / "private.txt").write_text("not for the template's commit")
+    result = invoke(str(dest), "-y", "--force")
+    assert result.exit_code == 0, result.output
+    assert "private.txt" not in git(dest, "ls-files").splitlines()
+    assert "?? private.txt" in git(dest, "status", "--porcelain")
+
+
+@pytest.mark.parametrize("name", ["Bad Name!", "123abc"])
+def test_invalid_destination_name_is_not_silently_replaced(invoke: Invoke, tmp_path: Path, name: str) -> None:
+    result = invoke(str(tmp_path / name), "-y")
+    assert result.exit_code == 2
+    assert "from the destination's name" in result.output
+    assert "--data project_name=" in result.output
+    assert list(tmp_path.iterdir()) == []
+    named = invoke(str(tmp_path / name), "-y", "-d", "project_name=good-name")
+    assert named.exit_code == 0, named.output
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["description=ends with \\", "author_name=A \"quoted\" name", "description=two\nlines", "model=gpt 4",
+     'author_email=a"b@example.com'],
+)  # fmt: skip
+def test_text_that_would_break_generated_files_is_refused(
+    invoke: Invoke, tmp_path: Path, answer: str
+) -> None:
+    result = invoke(str(tmp_path / "t"), "-y", "-d", answer)
+    assert result.exit_code == 2
+    assert answer.split("=")[0] in result.output
+    assert not (tmp_path / "t").exists()
+
+
+def test_answers_file_that_is_not_text(invoke: Invoke, tmp_path: Path) -> None:
+    binary = tmp_path / "bin.yml"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    result = invoke(str(tmp_path / "b"), "-y", "--answers-file", str(binary))
+    assert result.exit_code == 2
+    assert "not UTF-8" in result.output
