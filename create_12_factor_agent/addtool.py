@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,6 +200,12 @@ def _check_name(name: str, class_name: str, project: Project, layout: _Layout) -
         raise InvalidToolError(f"tool name {name!r} is too long: use at most {MAX_NAME_LENGTH} characters")
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         raise InvalidToolError(f"invalid tool name {name!r}: it is a Python keyword")
+    # Importing tools/NAME.py binds NAME in the tools package's namespace: a name that package (or
+    # anything it imports by that name) already uses would be replaced by the tool module.
+    if name in sys.stdlib_module_names:
+        raise InvalidToolError(f"invalid tool name {name!r}: it shadows the standard library module")
+    if name in _package_globals(layout.tools_dir / "__init__.py"):
+        raise InvalidToolError(f"invalid tool name {name!r}: the tools package already defines {name!r}")
     tools = scan_tools(project)
     for model in tools.models:
         if model.intent == name:
@@ -225,6 +232,23 @@ def _check_name(name: str, class_name: str, project: Project, layout: _Layout) -
                 raise InvalidToolError(
                     f"{name!r} is pre-fetched ({where}): a tool of that name is never offered"
                 )
+
+
+def _package_globals(init_file: Path) -> set[str]:
+    """Every name bound at the top level of a module: imports, definitions, assignments."""
+    try:
+        tree = ast.parse(init_file.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return set()
+    names: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in stmt.names)
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(stmt.name)
+        else:
+            names.update(node.id for node in ast.walk(stmt) if isinstance(node, ast.Name))
+    return names
 
 
 def _write_all(outputs: Sequence[tuple[Path, str]]) -> None:

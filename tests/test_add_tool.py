@@ -131,6 +131,9 @@ def test_json_output(invoke: Invoke, project: Path) -> None:
         ("tool", "shadow"),  # class Tool would shadow the import
         ("current_date", "pre-fetched"),
         ("x" * 31, "too long"),
+        ("json", "standard library"),  # would replace `json` inside the tools package
+        ("importlib", "standard library"),
+        ("discover", "already defines"),  # a function of tools/__init__.py
     ],
 )
 def test_refuses_an_unusable_name_and_writes_nothing(
