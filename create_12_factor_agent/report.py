@@ -56,7 +56,7 @@ def print_scaffold(
     steps = "\n".join(
         [
             f"cd {result.destination.name}",
-            "uv sync                      # create the environment",
+            "uv sync                      # create the environment (writes uv.lock: commit it)",
             "uv run pytest                # the project's own tests, offline",
             f'{env} uv run {answers["project_name"]} run "what is 3 times 4?"',
         ]
