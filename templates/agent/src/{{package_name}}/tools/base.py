@@ -14,7 +14,8 @@ class Intent(BaseModel):
     """Base of every tool model. Subclasses set `intent: Literal["name"]`; the docstring is the
     description the model sees, and the fields are the arguments it must fill in."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN and infinity are not JSON: a call carrying them is a parse error the model can correct.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     intent: str
 
