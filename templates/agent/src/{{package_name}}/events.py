@@ -29,13 +29,13 @@ class EventBase(BaseModel):
     type: str
 
     # `type` (it is the tag) and every INTERNAL field; computed once per event class.
-    not_rendered: ClassVar[frozenset[str]] = frozenset({"type"})
+    not_rendered: ClassVar[set[str]] = {"type"}
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         hidden = {name for name, f in cls.model_fields.items() if INTERNAL in f.metadata}
-        cls.not_rendered = frozenset({"type", *hidden})
+        cls.not_rendered = {"type", *hidden}
 
     def visible_data(self) -> dict[str, JsonValue]:
         """The fields the model may see, as JSON-ready data; unset optional fields are left out."""
