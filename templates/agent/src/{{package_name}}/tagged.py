@@ -17,7 +17,7 @@ _NUMBER_LIKE = re.compile(
     r"[+-]?(?:(?:\d(?:_?\d)*)?\.\d(?:_?\d)*|\d(?:_?\d)*\.?)(?:[eE][+-]?\d(?:_?\d)*)?"
     r"|[+-]?(?i:inf|infinity|nan)|true|false|null"
 )
-_SCALARS = (str, int, float, type(None))  # never containers: skip the abstract checks
+_NUMBERS = (int, float)  # bool is an int
 
 
 def escape(text: str) -> str:
@@ -44,44 +44,50 @@ def _value_lines(head: str, value: JsonValue, pad: str, lines: list[str]) -> Non
         if len(parts) > 1:
             lines.append(f"{head} |")
             lines.extend(f"{pad}  {escape(part)}" for part in parts)
-            return
-    elif _nonempty_mapping(value):
-        lines.append(head)
-        _mapping_lines(value, pad + "  ", lines)
-        return
-    elif _nonempty_sequence(value):
-        lines.append(head)
-        for item in value:
-            _value_lines(f"{pad}  -", item, pad + "  ", lines)
-        return
-    lines.append(f"{head} {_scalar(value)}")
+        else:
+            lines.append(f"{head} {_text(value)}")
+    elif value is None or isinstance(value, _NUMBERS):
+        lines.append(f"{head} {_scalar(value)}")
+    elif isinstance(value, dict) or _is_mapping(value):
+        if value:
+            lines.append(head)
+            _mapping_lines(value, pad + "  ", lines)
+        else:
+            lines.append(f"{head} {{}}")
+    elif isinstance(value, list) or _is_sequence(value):
+        if value:
+            lines.append(head)
+            for item in value:
+                _value_lines(f"{pad}  -", item, pad + "  ", lines)
+        else:
+            lines.append(f"{head} []")
+    else:
+        lines.append(f"{head} {_scalar(value)}")
 
 
-def _nonempty_mapping(value: object) -> TypeGuard[Mapping[str, JsonValue]]:
-    if isinstance(value, dict):
-        return bool(value)
-    return not isinstance(value, _SCALARS) and isinstance(value, Mapping) and bool(value)
+def _is_mapping(value: object) -> TypeGuard[Mapping[str, JsonValue]]:
+    return isinstance(value, Mapping)
 
 
-def _nonempty_sequence(value: object) -> TypeGuard[Sequence[JsonValue]]:
-    if isinstance(value, list):
-        return bool(value)
-    return not isinstance(value, _SCALARS) and isinstance(value, Sequence) and bool(value)
+def _is_sequence(value: object) -> TypeGuard[Sequence[JsonValue]]:
+    return isinstance(value, Sequence)
 
 
-def _scalar(value: JsonValue) -> str:
-    if isinstance(value, str):
-        text = escape(value)
-        # Quote what YAML would misread: empty, padded or number-like strings.
-        if not text or text != text.strip() or _NUMBER_LIKE.fullmatch(text):
-            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        return text
+def _text(value: str) -> str:
+    text = escape(value)
+    # Quote what YAML would misread: empty, padded or number-like strings.
+    if not text or text != text.strip() or _NUMBER_LIKE.fullmatch(text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def _scalar(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 12.0 reads as 12 to a person and to a model
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         return str(value)
-    return "{}" if isinstance(value, Mapping) else "[]"
+    return "[]"  # anything else that is not JSON (the JSON types are handled above)

@@ -41,8 +41,8 @@ class Rendered:
     def of(cls, events: tuple[Event, ...], start: int = 0) -> "Rendered":
         """Render `events[start:]` (the first `start` are covered by `extended`)."""
         new = events[start:]
-        blocks = tuple(event.context_block for event in new)
-        errors = tuple(start + i for i, e in enumerate(new) if isinstance(e, ErrorEvent))
+        blocks = tuple([event.context_block for event in new])
+        errors = tuple([start + i for i, e in enumerate(new) if isinstance(e, ErrorEvent)])
         return cls(events, blocks, errors)
 
     def extended(self, events: tuple[Event, ...]) -> "Rendered":
