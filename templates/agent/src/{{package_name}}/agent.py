@@ -8,6 +8,7 @@ thread and the same model answer always give the same result.
 from collections.abc import Iterator
 
 from .context import render_context
+from .errors import clip
 from .events import ErrorEvent, Escalation, Event, ToolCall, ToolResult
 from .llm import LLM, NoToolCall, Reply
 from .policy import Policy
@@ -17,7 +18,6 @@ from .tools import Intent, InvalidToolCall, ToolRegistry
 
 ERROR_LIMIT = 3  # consecutive errors before a human is asked to step in
 DEFAULT_MAX_STEPS = 20
-_MAX_DETAIL = 300
 
 
 def step(thread: Thread, llm: LLM, tools: ToolRegistry) -> Thread:
@@ -38,7 +38,7 @@ def decide(reply: Reply, tools: ToolRegistry) -> list[Event]:
     or an error event for anything malformed."""
     if isinstance(reply, NoToolCall):
         detail = f"expected exactly one tool call, got text: {reply.text!r}"
-        return [ErrorEvent(stage="parse", message=_clip(detail))]
+        return [ErrorEvent(stage="parse", message=clip(detail))]
     try:
         call = tools.parse(reply.name, reply.arguments)
     except InvalidToolCall as exc:
@@ -63,7 +63,7 @@ def execute(call: ToolCall, tools: ToolRegistry, parsed: Intent | None = None) -
             parsed = tools.parse(call.intent, call.arguments)
         result = tool.run(parsed)
     except Exception as exc:  # a failing tool is data for the model, never a crash
-        message = _clip(f"{type(exc).__name__}: {exc}")
+        message = clip(f"{type(exc).__name__}: {exc}")
         return ErrorEvent(stage="tool", intent=call.intent, message=message)
     return ToolResult(intent=call.intent, result=result)
 
@@ -96,7 +96,3 @@ def run(
     for last in iterate(thread, llm, tools, max_steps=max_steps):  # noqa: B007
         pass
     return last
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"

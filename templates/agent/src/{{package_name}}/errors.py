@@ -1,5 +1,12 @@
 """The one exception tree. Each error carries the CLI exit code and HTTP status it maps to."""
 
+MAX_DETAIL = 300  # characters of error detail kept in events and messages: compact (factor 9)
+
+
+def clip(text: str, limit: int = MAX_DETAIL) -> str:
+    """Shorten error detail, marking the cut, so a long traceback text never floods the context."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class AgentError(Exception):
     """Base for errors a user can act on; the message is one clear line."""

@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 
 from pydantic import JsonValue
 
+from .errors import clip
 from .events import ErrorEvent, Event, ToolCall, ToolResult, UserMessage
 from .policy import Policy
 from .thread import Thread
-
-_MAX_DETAIL = 300
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,6 @@ def apply_prefetch(thread: Thread, hooks: Sequence[Prefetch]) -> Thread:
         try:
             events.append(ToolResult(intent=hook.name, result=dict(hook.fetch(thread))))
         except Exception as exc:  # any failure of user code is data for the thread, not a crash
-            detail = f"{type(exc).__name__}: {exc}"[:_MAX_DETAIL]
+            detail = clip(f"{type(exc).__name__}: {exc}")
             events.append(ErrorEvent(stage="prefetch", intent=hook.name, message=detail))
     return thread.append(*events)

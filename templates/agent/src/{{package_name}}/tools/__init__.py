@@ -12,12 +12,11 @@ from typing import Annotated, Any
 
 from pydantic import Field, JsonValue, TypeAdapter, ValidationError
 
+from ..errors import clip
 from ..policy import Policy
 from .base import Intent, Tool, ToolSpec, unstorable
 
 __all__ = ["Intent", "InvalidToolCall", "Tool", "ToolRegistry", "ToolSpec", "discover"]
-
-_MAX_DETAIL = 300
 
 
 class InvalidToolCall(Exception):
@@ -69,7 +68,7 @@ class ToolRegistry:
         """Parse a raw tool call into its model, or raise InvalidToolCall with a short reason."""
         if name not in self._tools:
             known = ", ".join(self._tools)
-            raise InvalidToolCall(_clip(f"unknown tool {name!r}; available tools: {known}"))
+            raise InvalidToolCall(clip(f"unknown tool {name!r}; available tools: {known}"))
         if isinstance(arguments, str):
             try:
                 arguments = json.loads(
@@ -86,7 +85,7 @@ class ToolRegistry:
         try:
             return self._next_step.validate_python({**arguments, "intent": name})
         except ValidationError as exc:
-            raise InvalidToolCall(_clip(f"{name}: {_summarize(exc, self._tagged)}")) from exc
+            raise InvalidToolCall(clip(f"{name}: {_summarize(exc, self._tagged)}")) from exc
 
 
 def _finite(text: str) -> float:
@@ -102,7 +101,7 @@ def _no_constant(name: str) -> float:
 
 
 def _reason(exc: Exception) -> str:
-    return "nested too deeply" if isinstance(exc, RecursionError) else _clip(str(exc))[:100]
+    return "nested too deeply" if isinstance(exc, RecursionError) else clip(str(exc))[:100]
 
 
 def _summarize(exc: ValidationError, tagged: bool) -> str:
@@ -112,10 +111,6 @@ def _summarize(exc: ValidationError, tagged: bool) -> str:
         for err in exc.errors()[:3]
     ]
     return "; ".join(problems)
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"
 
 
 def discover() -> ToolRegistry:
