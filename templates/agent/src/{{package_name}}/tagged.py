@@ -24,6 +24,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """The inverse of `escape`, for showing a block to a person (a web page escapes it anew)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def block(tag: str, data: Mapping[str, JsonValue]) -> str:
     """Render `data` as `<tag>`, one YAML-ish line per field, `</tag>`."""
     lines = [f"<{tag}>"]
