@@ -157,3 +157,17 @@ def test_http_launch_approve_and_errors(server: httpx.Client) -> None:
         server.post("/threads", content=b"not json", headers={"Content-Type": "application/json"}).status_code
         == 422
     )
+
+
+def test_openai_compatible_minimal_project_needs_no_key(model: FakeOpenAIServer, tmp_path: Path) -> None:
+    """A local server (Ollama, vLLM) needs only OPENAI_BASE_URL; the human tools drive the thread."""
+    project = _generate(tmp_path / "calc-agent", "llm_provider=openai_compatible", "example=minimal")
+    env = {k: v for k, v in _env(project, model).items() if k != "OPENAI_API_KEY"}
+    asked = _thread(_agent(project, env, "run", "plan my week", "--json"))
+    assert asked["status"] == "waiting_for_human"
+    offered = {tool["function"]["name"] for tool in model.requests[-1]["tools"]}
+    assert offered == {"request_more_information", "done_for_now"}
+    assert model.requests[-1]["tool_choice"] == "auto"  # what local servers reliably support
+    done = _thread(_agent(project, env, "resume", asked["id"], "--answer", "mostly meetings", "--json"))
+    assert done["status"] == "done"
+    assert [e for e in done["events"] if e["type"] == "human_response"]
