@@ -51,8 +51,8 @@ def _env(project: Path, model: FakeOpenAIServer, **extra: str) -> dict[str, str]
         OPENAI_BASE_URL=model.base_url,
         OPENAI_API_KEY="test-key",
         AGENT_DATABASE_URL=f"sqlite:///{project / 'agent.db'}",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -171,3 +171,54 @@ def test_openai_compatible_minimal_project_needs_no_key(model: FakeOpenAIServer,
     done = _thread(_agent(project, env, "resume", asked["id"], "--answer", "mostly meetings", "--json"))
     assert done["status"] == "done"
     assert [e for e in done["events"] if e["type"] == "human_response"]
+
+
+PG_URL = os.environ.get("AGENT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A schema of its own on the real server, dropped afterwards; yields a URL that uses it."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL at {PG_URL} is unreachable and CI is unset: {error}")
+    schema = f"blackbox_{os.getpid()}_{int(time.time() * 1000) % 10**6}"
+    with admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_postgres_project_serves_and_a_worker_runs_the_thread(
+    model: FakeOpenAIServer, pg_schema: str, tmp_path: Path
+) -> None:
+    """The scale-out shape: `serve` only queues, a separate `worker` process takes the steps."""
+    project = _generate(tmp_path / "calc-agent", "state_store=postgres")
+    env = _env(project, model, AGENT_DATABASE_URL=pg_schema, AGENT_API_TOKEN="pg-token")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "calc_agent", "worker", "--concurrency", "2"],
+        cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "worker.log").open("wb"),
+    )  # fmt: skip
+    try:
+        with (
+            serving(project, "calc_agent", env, tmp_path / "server.log") as base,
+            httpx.Client(base_url=base, headers={"Authorization": "Bearer pg-token"}) as client,
+        ):
+            launched = client.post("/threads", json={"message": "divide 8 by 2"})
+            assert launched.status_code == 202
+            thread_id = launched.json()["id"]
+            _wait_for(client, thread_id, "waiting_for_approval")
+            assert client.post(f"/threads/{thread_id}/responses", json={"approved": True}).status_code == 202
+            done = _wait_for(client, thread_id, "done")
+            assert [r for r in _results(done, "divide") if 4 in dict(r).values()]
+    finally:
+        worker.terminate()
+        assert worker.wait(timeout=30) == 0, (tmp_path / "worker.log").read_text()
