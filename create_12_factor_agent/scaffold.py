@@ -70,29 +70,43 @@ def scaffold(
         result = ScaffoldResult(destination, _list_files(staging), source.location, template_commit)
         if options.pretend:
             return result
-        git_here = options.git and not (existing and (destination / ".git").exists())
-        if git_here and not gitutil.git_available():
-            result.notes.append("git is not installed: skipped `git init` (as with --no-git)")
-            git_here = False
-        if git_here and not existing:
-            progress("Creating the git repository and first commit")
-            result.git_commit = gitutil.init_and_commit(staging, _commit_message(answers))
-        progress(f"Moving the project into {destination.name}")
-        if existing:
-            _merge_into(staging, destination)
-            if git_here:
-                # Only what we wrote: files the user already had there stay theirs to commit.
-                result.git_commit = gitutil.init_and_commit(
-                    destination, _commit_message(answers), result.files
-                )
-            elif options.git:
-                result.notes.append("existing git repository: the new files are left uncommitted")
-        else:
-            # rename(2) is atomic: the destination appears complete or not at all.
-            os.rename(staging, destination)
+        _commit_and_place(
+            staging, destination, answers, result, git=options.git, existing=existing, progress=progress
+        )
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _commit_and_place(
+    staging: Path,
+    destination: Path,
+    answers: Mapping[str, Answer],
+    result: ScaffoldResult,
+    *,
+    git: bool,
+    existing: bool,
+    progress: Progress,
+) -> None:
+    """Make the first commit and put the project at `destination` (renamed, or merged with --force)."""
+    if git and not gitutil.git_available():
+        result.notes.append("git is not installed: skipped `git init` (as with --no-git)")
+        git = False
+    if git and existing and (destination / ".git").exists():
+        result.notes.append("existing git repository: the new files are left uncommitted")
+        git = False
+    if not existing:
+        if git:
+            progress("Creating the git repository and first commit")
+            result.git_commit = gitutil.init_and_commit(staging, _commit_message(answers))
+        progress(f"Moving the project into {destination.name}")
+        os.rename(staging, destination)  # atomic: the destination appears complete or not at all
+        return
+    progress(f"Writing the project into {destination.name}")
+    _merge_into(staging, destination)
+    if git:
+        # Only what we wrote: files the user already had there stay theirs to commit.
+        result.git_commit = gitutil.init_and_commit(destination, _commit_message(answers), result.files)
 
 
 def remove_stale_temporaries(destination: Path) -> None:
