@@ -6,23 +6,28 @@ a context is a join. Errors are compacted (factor 9): only the latest unresolved
 
 from collections.abc import Sequence
 
-from .events import ErrorEvent, Event, ToolCall
+from .events import ErrorEvent, Event, ModelCallFailed, ToolCall
 from .thread import Thread
 
 
 def render_context(thread: Thread, *, hide_resolved_errors: bool = True) -> str:
-    """The thread as tagged blocks separated by blank lines."""
+    """The thread as tagged blocks separated by blank lines. Events that render as no block
+    (failed model calls, kept for people) leave no trace."""
     blocks = thread.context_blocks
     errors = thread.error_positions
     if not (hide_resolved_errors and errors):
-        return "\n\n".join(blocks)
+        return _join(blocks)
     kept: list[str] = []
     start = 0
     for i in _hidden(thread.events, errors):
         kept.extend(blocks[start:i])
         start = i + 1
     kept.extend(blocks[start:])
-    return "\n\n".join(kept)
+    return _join(kept)
+
+
+def _join(blocks: Sequence[str]) -> str:
+    return "\n\n".join([block for block in blocks if block])
 
 
 def compact_errors(events: Sequence[Event]) -> list[Event]:
@@ -39,7 +44,9 @@ def _hidden(events: Sequence[Event], errors: Sequence[int]) -> list[int]:
     if not errors:
         return []
     last = errors[-1]
-    unresolved = all(isinstance(events[i], ToolCall) for i in range(last + 1, len(events)))
+    # A failed model call resolves nothing: the model has not answered since.
+    retried = (ToolCall, ModelCallFailed)
+    unresolved = all(isinstance(events[i], retried) for i in range(last + 1, len(events)))
     hidden: set[int] = set()
     for i in errors[:-1] if unresolved else errors:
         hidden.add(i)

@@ -59,14 +59,36 @@ class NotAwaiting(AgentError):
 
 
 class LLMUnavailable(AgentError):
-    """The model could not be reached (after the SDK's own retries). Everything up to the failed
-    call is stored; `thread_id` names the thread to continue once the model is back."""
+    """The model could not be reached for now: a timeout, a connection error, 429, 5xx or
+    "overloaded". Transient: the runner records the attempt and retries it later. Everything up
+    to the failed call is stored; `thread_id` names the thread. `status` is the HTTP status when
+    there was one; `retry_after` is the wait in seconds the provider asked for, if any."""
 
     http_status = 503
 
-    def __init__(self, message: str, thread_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        thread_id: str | None = None,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.thread_id = thread_id
+        self.status = status
+        self.retry_after = retry_after
+
+
+class LLMRejected(AgentError):
+    """The model's API refused the request and would refuse it again (400 such as a context too
+    long, 401/403, 404 unknown model). Permanent: the thread is escalated to a human at once."""
+
+    http_status = 502
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class StoreUnavailable(AgentError):

@@ -61,6 +61,12 @@ class EventBase(BaseModel):
         shown = {name: values[name] for name in self.plain_fields if values[name] is not None}
         return tagged.block(self.type, shown)
 
+    @property
+    def shown_block(self) -> str:
+        """This event as people see it (`show`, the inbox timeline): its context block, or for an
+        event the model never sees, its data in the same tagged form."""
+        return self.context_block or tagged.block(self.type, self.visible_data())
+
 
 # Field types whose validated values are already what `model_dump(mode="json")` gives.
 _PLAIN_JSON: tuple[object, ...] = (str, bool, int, str | None, bool | None, dict[str, JsonValue])
@@ -125,6 +131,23 @@ class Escalation(EventBase):
     last_error: str | None = None
 
 
+class ModelCallFailed(EventBase):
+    """A model call that failed for a reason that may pass (timeout, 429, 5xx, overloaded); the
+    run is retried later. Kept for people (`show`, the API, the inbox timeline), never rendered
+    into the model's context, and never counted as one of the agent's errors."""
+
+    type: Literal["model_call_failed"] = "model_call_failed"
+    error: str
+    status: int | None = None
+    # When it failed (UTC, ISO 8601): the retry deadline counts from the first failure of a
+    # streak, across restarts and processes.
+    at: str
+
+    @cached_property
+    def context_block(self) -> str:
+        return ""  # not part of the model's context (render_context skips empty blocks)
+
+
 Event = Annotated[
     UserMessage
     | ToolCall
@@ -132,7 +155,8 @@ Event = Annotated[
     | ErrorEvent
     | HumanResponse
     | ApprovalDecision
-    | Escalation,
+    | Escalation
+    | ModelCallFailed,
     Field(discriminator="type"),
 ]
 EVENT_LIST: TypeAdapter[list[Event]] = TypeAdapter(list[Event])

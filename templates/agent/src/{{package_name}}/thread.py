@@ -17,6 +17,7 @@ from .events import (
     Escalation,
     Event,
     HumanResponse,
+    ModelCallFailed,
     ToolCall,
     UserMessage,
     event_to_json,
@@ -92,12 +93,13 @@ class Thread(BaseModel):
 
     @property
     def consecutive_errors(self) -> int:
-        """Errors since the last success or human input; tool calls in between don't reset it."""
+        """Errors since the last success or human input; tool calls in between don't reset it,
+        and model outages neither count nor reset it (they are not the agent's errors)."""
         count = 0
         for event in reversed(self.events):
             if isinstance(event, ErrorEvent):
                 count += 1
-            elif not isinstance(event, ToolCall):
+            elif not isinstance(event, ToolCall | ModelCallFailed):
                 break
         return count
 
@@ -113,6 +115,15 @@ class Thread(BaseModel):
             ):
                 steps += 1
         return steps
+
+    @property
+    def outage(self) -> tuple[ModelCallFailed, ...]:
+        """The failed model calls since the model last answered (oldest first): the streak the
+        retry deadline is measured over."""
+        start = len(self.events)
+        while start > 0 and isinstance(self.events[start - 1], ModelCallFailed):
+            start -= 1
+        return tuple(e for e in self.events[start:] if isinstance(e, ModelCallFailed))
 
     @property
     def pending_call(self) -> ToolCall | None:
