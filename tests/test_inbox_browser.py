@@ -24,6 +24,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from .generated import serving
@@ -57,9 +58,21 @@ def _browser_paths() -> tuple[str, str]:
     pytest.skip(reason)
 
 
+DIVIDE_THEN_DONE = [
+    {"name": "divide", "arguments": {"a": 10, "b": 4}},
+    {"name": "done_for_now", "arguments": {"message": "10 / 4 = 2.5"}},
+]
+ASK_THEN_DONE = [
+    {"name": "request_more_information", "arguments": {"message": "Which numbers, exactly?"}},
+    {"name": "done_for_now", "arguments": {"message": "Thanks, noted."}},
+]
+PHONE = (390, 844)  # CSS pixels of a common phone in portrait
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """A generated agent serving its API and inbox on 127.0.0.1; yields the base URL."""
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A generated agent serving its API and inbox on 127.0.0.1; yields the base URL. The
+    scripted model's answers are DIVIDE_THEN_DONE unless the test passes others (indirect)."""
     project = tmp_path / "calc-agent"
     subprocess.run(
         [sys.executable, "-m", "create_12_factor_agent", str(project), "-y", "--no-git",
@@ -67,14 +80,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         check=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=120,
     )  # fmt: skip
     script = tmp_path / "model.json"
-    script.write_text(
-        json.dumps(
-            [
-                {"name": "divide", "arguments": {"a": 10, "b": 4}},
-                {"name": "done_for_now", "arguments": {"message": "10 / 4 = 2.5"}},
-            ]
-        )
-    )
+    script.write_text(json.dumps(getattr(request, "param", DIVIDE_THEN_DONE)))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_", "AGENT_"))}
     env.update(
         PYTHONPATH=str(project / "src"),
@@ -101,17 +107,38 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
         driver.quit()
 
 
-def _launch_divide(base: str) -> str:
-    """Start a thread over the API, as a script would, and wait until it asks for approval."""
+def _launch(base: str, message: str, until: str) -> str:
+    """Start a thread over the API, as a script would, and wait until it reaches `until`."""
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}) as api:
-        response = api.post("/threads", json={"message": "divide 10 by 4"})
+        response = api.post("/threads", json={"message": message})
         assert response.status_code == 202, response.text
         thread_id: str = response.json()["id"]
         deadline = time.monotonic() + 20
-        while api.get(f"/threads/{thread_id}").json()["status"] != "waiting_for_approval":
-            assert time.monotonic() < deadline, "the thread never asked for approval"
+        while api.get(f"/threads/{thread_id}").json()["status"] != until:
+            assert time.monotonic() < deadline, f"the thread never reached {until}"
             time.sleep(0.05)
     return thread_id
+
+
+def _launch_divide(base: str) -> str:
+    return _launch(base, "divide 10 by 4", "waiting_for_approval")
+
+
+def _sign_in(browser: webdriver.Chrome, server: str) -> None:
+    browser.get(f"{server}/inbox")
+    assert browser.current_url.endswith("/inbox/login")
+    browser.find_element(By.ID, "token").send_keys(TOKEN)
+    browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
+
+
+def _assert_fits_the_width(browser: webdriver.Chrome, *elements: WebElement) -> None:
+    """Nothing on the page scrolls sideways, and each element lies wholly inside the viewport."""
+    width = browser.execute_script("return window.innerWidth")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    for element in elements:
+        rect = element.rect
+        assert rect["x"] >= 0, f"{element.text!r} starts left of the screen"
+        assert rect["x"] + rect["width"] <= width, f"{element.text!r} is cut off at {width} px"
 
 
 def test_a_person_signs_in_and_approves_in_the_browser(
@@ -119,13 +146,10 @@ def test_a_person_signs_in_and_approves_in_the_browser(
 ) -> None:
     thread_id = _launch_divide(server)
     wait = WebDriverWait(browser, 20)
-
-    browser.get(f"{server}/inbox")
-    assert browser.current_url.endswith("/inbox/login")
-    browser.find_element(By.ID, "token").send_keys(TOKEN)
-    browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
+    _sign_in(browser, server)
 
     item = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f'li[data-thread="{thread_id}"]'))
+    assert item.find_element(By.CSS_SELECTOR, "h2.title").text == "divide 10 by 4"
     assert "divide" in item.text
     assert "waiting" in item.text
     _assert_screenshot(browser, tmp_path / "inbox.png")
@@ -137,17 +161,51 @@ def test_a_person_signs_in_and_approves_in_the_browser(
     wait.until(lambda d: d.find_element(By.ID, "status").get_attribute("data-status") == "done")
     page = browser.find_element(By.TAG_NAME, "main").text
     assert "Approved." in page
-    assert "result: 2.5" in page  # the divide call ran, after the approval
+    steps = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "ol.steps p.heading")]
+    # The divide call ran after the approval, and the timeline reads as steps.
+    assert steps == [
+        "Request (via http)",
+        "Pre-fetched current_date",
+        "Result of current_date",
+        "The agent asks to run divide",
+        "Approved divide",
+        "Result of divide",
+        "The agent is done",
+    ]
     assert "10 / 4 = 2.5" in page
 
     _assert_screenshot(browser, tmp_path / "approved.png")
 
 
-def _assert_screenshot(browser: webdriver.Chrome, path: Path) -> None:
+@pytest.mark.parametrize("server", [ASK_THEN_DONE], indirect=True)
+def test_at_phone_width_a_person_answers_with_every_control_on_screen(
+    browser: webdriver.Chrome, server: str, tmp_path: Path
+) -> None:
+    browser.set_window_size(*PHONE)
+    thread_id = _launch(server, "add some numbers for me", "waiting_for_human")
+    wait = WebDriverWait(browser, 20)
+    _sign_in(browser, server)
+
+    item = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f'li[data-thread="{thread_id}"]'))
+    assert item.find_element(By.CSS_SELECTOR, "h2.title").text == "add some numbers for me"
+    assert "Which numbers, exactly?" in item.text
+    answer = item.find_element(By.CSS_SELECTOR, "textarea[name=answer]")
+    send = item.find_element(By.CSS_SELECTOR, "button.answer")
+    _assert_fits_the_width(browser, answer, send)
+    _assert_screenshot(browser, tmp_path / "phone-inbox.png", min_width=PHONE[0] - 20)
+
+    answer.send_keys("2 and 3")
+    send.click()
+    wait.until(lambda d: d.find_element(By.ID, "status").get_attribute("data-status") == "done")
+    _assert_fits_the_width(browser, browser.find_element(By.CSS_SELECTOR, "h1.title"))
+    assert "Thanks, noted." in browser.find_element(By.TAG_NAME, "main").text
+
+
+def _assert_screenshot(browser: webdriver.Chrome, path: Path, min_width: int = 800) -> None:
     """Save a screenshot (kept in the test's tmp dir) and check that it shows something."""
     assert browser.save_screenshot(str(path))
     width, height, spread = _luminance_spread(path.read_bytes())
-    assert width >= 800
+    assert width >= min_width
     assert height >= 400
     assert spread > 10, f"{path.name} is blank"
 
