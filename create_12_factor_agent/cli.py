@@ -111,20 +111,43 @@ def update(
         str | None,
         typer.Option("--vcs-ref", help="Template version to update to (default: latest tag)."),
     ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="Read the template from this git URL or clone instead of the recorded _src_path "
+            "(which stays recorded).",
+        ),
+    ] = None,
+    defaults: Annotated[
+        bool,
+        typer.Option("--defaults", "-y", help="Keep the recorded answers (the default anyway)."),
+    ] = False,
+    pretend: Annotated[
+        bool, typer.Option("--pretend", help="Show what would change and conflict; write nothing.")
+    ] = False,
     json_output: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Pull template changes into a generated project (copier update, with pre-checks)."""
     from create_12_factor_agent import commands, report
+    from create_12_factor_agent.update import ABORT_COMMAND
 
+    del defaults  # answers are never asked for on update: recorded ones are kept, new ones defaulted
     with _reporting(debug=debug, json_output=json_output):
-        result = commands.run_update(path, data or [], vcs_ref, progress=_progress(json_output))
+        result = commands.run_update(
+            path, data or [], vcs_ref, template=template, pretend=pretend, progress=_progress(json_output)
+        )
         if json_output:
             out.print_json(json.dumps(report.update_summary(result)))
         else:
             report.print_update(out, result)
-        if result.conflicts:
-            raise UpdateError(f"update left conflicts in: {', '.join(result.conflicts)}")
+        if result.unresolved and not pretend:
+            raise UpdateError(
+                f"update left {len(result.unresolved)} unresolved file(s): {', '.join(result.unresolved)}",
+                hint="resolve the <<<<<<< markers and merge each .rej by hand (then delete it), and commit;"
+                f" or undo the whole update with `{ABORT_COMMAND}`",
+            )
 
 
 @app.command()

@@ -64,5 +64,14 @@ def generate(
     return scaffold(dest, answers, source, options, progress)
 
 
-def run_update(path: Path, data: Sequence[str], vcs_ref: str | None, *, progress: Progress) -> UpdateResult:
-    return update(path, data=parse_data_flags(data), vcs_ref=vcs_ref, progress=progress)
+def run_update(
+    path: Path,
+    data: Sequence[str],
+    vcs_ref: str | None,
+    *,
+    template: str | None,
+    pretend: bool,
+    progress: Progress,
+) -> UpdateResult:
+    answers = parse_data_flags(data)
+    return update(path, data=answers, vcs_ref=vcs_ref, template=template, pretend=pretend, progress=progress)

@@ -66,12 +66,14 @@ def print_scaffold(
 
 def update_summary(result: UpdateResult) -> dict[str, Any]:
     return {
-        "ok": not result.conflicts,
+        "ok": not result.unresolved,
+        "pretend": result.pretend,
         "path": str(result.path),
         "old_commit": result.old_commit,
         "new_commit": result.new_commit,
         "changed": result.changed,
         "conflicts": result.conflicts,
+        "rejected": result.rejected,
     }
 
 
@@ -79,12 +81,23 @@ def print_update(console: Console, result: UpdateResult) -> None:
     if result.new_commit == result.old_commit and not result.changed:
         console.print(f"[green]✓[/green] Already up to date ({result.old_commit})")
         return
+    if result.pretend:
+        console.print(
+            f"Would update {result.old_commit} → {result.new_commit}: {len(result.changed)} files"
+            " (nothing was written)"
+        )
+        for name in result.changed:
+            mark = "[red]would conflict[/red]" if name in result.unresolved else "[dim]change[/dim]"
+            console.print(f"  {mark} {name}")
+        return
     console.print(
         f"[green]✓[/green] Updated {result.old_commit} → {result.new_commit}:"
         f" {len(result.changed)} files changed (review with `git diff`, then commit)"
     )
     for name in result.conflicts:
         console.print(f"  [red]conflict[/red] {name}")
+    for name in result.rejected:
+        console.print(f"  [red]rejected hunks[/red] {name}")
 
 
 _STATUS_STYLE = {"pass": ("✓ pass", "green"), "warn": ("! warn", "yellow"), "fail": ("✗ fail", "bold red")}

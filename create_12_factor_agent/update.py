@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
+import tempfile
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,13 +11,15 @@ from pathlib import Path
 
 import yaml
 
-from create_12_factor_agent import gitutil
+from create_12_factor_agent import gitutil, upstream
 from create_12_factor_agent.errors import UpdateError, first_line
 from create_12_factor_agent.scaffold import ANSWERS_FILE, Progress
+from create_12_factor_agent.source import resolve_source
 
 _CONFLICT_START = "<<<<<<< "
 _CONFLICT_END = ">>>>>>> "
-_REMOTE_TIMEOUT_S = 20
+# The tree was clean before the update (checked), so this undoes exactly what the update wrote.
+ABORT_COMMAND = "git reset --hard && git clean -fd"
 
 
 @dataclass
@@ -26,7 +28,13 @@ class UpdateResult:
     old_commit: str
     new_commit: str | None
     changed: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # files with conflict markers
+    rejected: list[str] = field(default_factory=list)  # *.rej files: hunks copier could not place
+    pretend: bool = False
+
+    @property
+    def unresolved(self) -> list[str]:
+        return [*self.conflicts, *self.rejected]
 
 
 def read_project_answers(path: Path) -> dict[str, object]:
@@ -38,8 +46,13 @@ def read_project_answers(path: Path) -> dict[str, object]:
         )
     try:
         loaded = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise UpdateError(f"{ANSWERS_FILE} is not valid YAML") from error
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise UpdateError(
+            f"{ANSWERS_FILE} is not valid YAML{line}",
+            hint=f"restore it with `git checkout -- {ANSWERS_FILE}` or fix it by hand",
+        ) from error
     if not isinstance(loaded, dict):
         raise UpdateError(f"{ANSWERS_FILE} is not a mapping")
     return loaded
@@ -73,7 +86,6 @@ def preflight(path: Path) -> dict[str, object]:
     source = answers.get("_src_path")
     if not isinstance(source, str) or not source:
         raise UpdateError(f"{ANSWERS_FILE} has no _src_path: the template source is unknown")
-    _check_reachable(source)
     return answers
 
 
@@ -82,17 +94,39 @@ def update(
     *,
     data: Mapping[str, object] | None = None,
     vcs_ref: str | None = None,
+    template: str | None = None,
+    pretend: bool = False,
     progress: Progress = lambda _message: None,
 ) -> UpdateResult:
+    """Merge the template's changes into the project; with `pretend`, into a throw-away clone."""
     path = path.expanduser().resolve()
     progress("Checking the project")
     answers = preflight(path)
-    old_commit = str(answers["_commit"])
+    recorded = str(answers["_src_path"])
+    if template is not None:
+        template = resolve_source(template, None).location  # same checks as `new --template`
+    with upstream.redirected(recorded, template) as source:
+        upstream.check_reachable(source)
+        if vcs_ref is not None:
+            upstream.check_ref(source, vcs_ref)
+        progress(f"Updating from {source}" + (" (pretend: in a scratch clone)" if pretend else ""))
+        if not pretend:
+            return _apply(path, str(answers["_commit"]), data, vcs_ref)
+        with tempfile.TemporaryDirectory(prefix="c12fa-update-") as scratch:
+            top = Path(gitutil.run_git(path, "rev-parse", "--show-toplevel").stdout.strip()).resolve()
+            gitutil.run_git(path, "clone", "--quiet", "--no-hardlinks", str(top), str(Path(scratch) / "p"))
+            clone = Path(scratch) / "p" / path.relative_to(top)
+            result = _apply(clone, str(answers["_commit"]), data, vcs_ref)
+            result.path, result.pretend = path, True
+            return result
 
+
+def _apply(
+    path: Path, old_commit: str, data: Mapping[str, object] | None, vcs_ref: str | None
+) -> UpdateResult:
     from copier import run_update  # lazy: importing copier costs about half a second
     from copier.errors import CopierError
 
-    progress(f"Updating from {answers['_src_path']}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -100,7 +134,7 @@ def update(
                 path,
                 data=dict(data or {}),
                 vcs_ref=vcs_ref,
-                defaults=True,
+                defaults=True,  # keep the recorded answers; new questions take their defaults
                 overwrite=True,
                 conflict="inline",
                 quiet=True,
@@ -118,38 +152,12 @@ def update(
         old_commit=old_commit,
         new_commit=str(new_commit) if new_commit else None,
         changed=changed,
-        conflicts=[name for name in changed if _has_conflict(path / name)],
+        conflicts=[name for name in changed if not name.endswith(".rej") and _has_markers(path / name)],
+        rejected=[name for name in changed if name.endswith(".rej")],
     )
 
 
-def _check_reachable(source: str) -> None:
-    local = Path(source).expanduser()
-    if "://" not in source and not source.startswith("git@"):
-        if not local.is_dir():
-            raise UpdateError(f"template source not found: {source}")
-        return
-    try:
-        result = subprocess.run(
-            ["git", "ls-remote", "--exit-code", "--tags", source],
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=_REMOTE_TIMEOUT_S,
-            check=False,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-        )
-    except subprocess.TimeoutExpired as error:
-        raise UpdateError(f"template source did not answer within {_REMOTE_TIMEOUT_S}s: {source}") from error
-    if result.returncode not in (0, 2):  # 2: reachable, but no tags
-        raise UpdateError(
-            f"template source is unreachable: {source}",
-            hint="check the network, or point _src_path in .copier-answers.yml at a local clone",
-        )
-
-
-def _has_conflict(file: Path) -> bool:
-    if file.name.endswith(".rej"):
-        return True
+def _has_markers(file: Path) -> bool:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from create_12_factor_agent.source import CANONICAL_URL
 
 from .conftest import Invoke, git
 
@@ -132,3 +135,107 @@ def test_unreachable_source(invoke: Invoke, project: Path, template_repo: Path) 
     result = invoke("update", str(project))
     assert result.exit_code == 1
     assert "template source not found" in result.output
+
+
+def _state(project: Path) -> tuple[dict[str, bytes], str, str]:
+    """Files (outside .git), HEAD and status: equal before and after means nothing was written."""
+    files = {
+        p.relative_to(project).as_posix(): p.read_bytes()
+        for p in sorted(project.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(project).parts
+    }
+    return files, git(project, "rev-parse", "HEAD"), git(project, "status", "--porcelain")
+
+
+def _one_error_line(output: str) -> str:
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, output
+    assert "Traceback" not in output
+    return errors[0]
+
+
+def test_conflicts_are_listed_with_how_to_abort(invoke: Invoke, project: Path, template_repo: Path) -> None:
+    _user_edit(project, "beta", "beta-user")
+    _release(template_repo, "v0.2.0", {NOTES: "alpha\nbeta-template\ngamma\n"})
+    result = invoke("update", str(project), "--defaults")
+    assert result.exit_code == 1
+    line = _one_error_line(result.output)
+    assert "1 unresolved file(s): NOTES.md" in line
+    assert "git reset --hard && git clean -fd" in result.output
+    subprocess.run(["git", "reset", "-q", "--hard"], cwd=project, check=True)
+    subprocess.run(["git", "clean", "-qfd"], cwd=project, check=True)
+    assert (project / "NOTES.md").read_text() == "alpha\nbeta-user\ngamma\n"  # the abort undoes it all
+
+
+def test_pretend_reports_changes_and_conflicts_and_writes_nothing(
+    invoke: Invoke, project: Path, template_repo: Path
+) -> None:
+    _user_edit(project, "beta", "beta-user")
+    _release(
+        template_repo, "v0.2.0", {NOTES: "alpha\nbeta-template\ngamma\n", "templates/agent/NEW.md": "n\n"}
+    )
+    before = _state(project)
+    result = invoke("update", str(project), "--pretend", "-y")
+    assert result.exit_code == 0, result.output
+    assert "Would update v0.1.1 → v0.2.0" in result.output
+    assert "would conflict NOTES.md" in result.output
+    assert "change NEW.md" in result.output
+    assert _state(project) == before
+    summary = json.loads(invoke("update", str(project), "--pretend", "--json").stdout)
+    assert (summary["pretend"], summary["conflicts"], summary["new_commit"]) == (True, ["NOTES.md"], "v0.2.0")
+    assert _state(project) == before
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"),
+    [
+        ("missing_ref", "no tag, branch or commit 'v9.9.9'"),
+        ("dirty", "uncommitted changes: NOTES.md"),
+        ("bad_yaml", ".copier-answers.yml is not valid YAML (line"),
+    ],
+)
+def test_bad_input_is_one_line_and_changes_nothing(
+    invoke: Invoke, project: Path, template_repo: Path, break_it: str, expected: str
+) -> None:
+    _release(template_repo, "v0.2.0", {NOTES: "changed\n"})
+    args = ["update", str(project)]
+    if break_it == "missing_ref":
+        args += ["--vcs-ref", "v9.9.9"]
+    elif break_it == "dirty":
+        (project / "NOTES.md").write_text("uncommitted\n")
+    else:
+        answers = project / ".copier-answers.yml"
+        answers.write_text(answers.read_text() + "example: [unclosed\n")
+        git(project, "commit", "-q", "-am", "hand edit gone wrong")
+    before = _state(project)
+    result = invoke(*args)
+    assert result.exit_code == 1
+    assert expected in _one_error_line(result.output)
+    assert _state(project) == before
+
+
+def test_unpublished_canonical_source_names_template_option(
+    invoke: Invoke, project: Path, template_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release-built project points at the public URL; before it is published, --template helps."""
+    # Offline and deterministic: every github.com URL resolves to a directory that does not exist.
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", f"url.{template_repo.parent / 'nowhere'}/.insteadOf")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "https://github.com/")
+    answers_path = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_path.read_text())
+    answers["_src_path"] = CANONICAL_URL
+    answers_path.write_text(yaml.safe_dump(answers, sort_keys=False))
+    git(project, "commit", "-q", "-am", "as a release build records it")
+    _release(template_repo, "v0.2.0", {"templates/agent/NEW.md": "new\n"})
+
+    result = invoke("update", str(project))
+    assert result.exit_code == 1
+    assert CANONICAL_URL in _one_error_line(result.output)
+    assert "--template" in result.output
+
+    result = invoke("update", str(project), "--template", str(template_repo))
+    assert result.exit_code == 0, result.output
+    assert (project / "NEW.md").read_text() == "new\n"
+    updated = yaml.safe_load(answers_path.read_text())
+    assert (updated["_commit"], updated["_src_path"]) == ("v0.2.0", CANONICAL_URL)
