@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,8 @@ import yaml
 
 from create_12_factor_agent.source import CANONICAL_URL
 
-from .conftest import Invoke, git
+from .conftest import REPO_ROOT, Invoke, git
+from .generated import generate
 
 NOTES = "templates/agent/NOTES.md"
 
@@ -239,3 +241,17 @@ def test_unpublished_canonical_source_names_template_option(
     assert (project / "NEW.md").read_text() == "new\n"
     updated = yaml.safe_load(answers_path.read_text())
     assert (updated["_commit"], updated["_src_path"]) == ("v0.2.0", CANONICAL_URL)
+
+
+@pytest.mark.parametrize("answers", [(), ("state_store=postgres", "example=minimal", "github_ci=false")])
+def test_readme_ownership_table_names_real_files(tmp_path: Path, answers: tuple[str, ...]) -> None:
+    """Every file the "Who owns which file" table names exists, so the table can't go stale."""
+    project = generate(tmp_path / "agent", answers)
+    readme = (project / "README.md").read_text()
+    table = readme.split("### Who owns which file", 1)[1].split("\n\n")[2]
+    package = project / "src" / "agent"
+    named = [token for token in re.findall(r"`([^`\s]+)`", table) if "*" not in token and "=" not in token]
+    assert len(named) > 15
+    missing = [name for name in named if not (project / name).exists() and not (package / name).exists()]
+    assert not missing, missing
+    assert "_skip_if_exists" not in yaml.safe_load((REPO_ROOT / "copier.yml").read_text())  # as it says
