@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -255,3 +256,49 @@ def test_readme_ownership_table_names_real_files(tmp_path: Path, answers: tuple[
     missing = [name for name in named if not (project / name).exists() and not (package / name).exists()]
     assert not missing, missing
     assert "_skip_if_exists" not in yaml.safe_load((REPO_ROOT / "copier.yml").read_text())  # as it says
+
+
+def test_pre_commit_hooks_refuse_an_unfinished_update(
+    invoke: Invoke, project: Path, template_repo: Path, tmp_path: Path
+) -> None:
+    """The generated hooks, run for real: conflict markers and .rej files can't be committed."""
+    _user_edit(project, "beta", "beta-user")
+    _release(template_repo, "v0.2.0", {NOTES: "alpha\nbeta-template\ngamma\n"})
+    assert invoke("update", str(project)).exit_code == 1
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    bin_dir = Path(sys.executable).parent
+
+    def merge_check() -> subprocess.CompletedProcess[str]:
+        command = [str(bin_dir / "check-merge-conflict"), *hooks["check-merge-conflict"]["args"], "NOTES.md"]
+        return subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+
+    refused = merge_check()
+    assert refused.returncode == 1
+    unflagged = subprocess.run([str(bin_dir / "check-merge-conflict"), "NOTES.md"], cwd=project, check=False)
+    assert unflagged.returncode == 0  # why the flag: to git this is no merge, so the hook would pass it
+    assert "NOTES.md:2: Merge conflict string '<<<<<<<' found" in refused.stdout
+    (project / "NOTES.md").write_text("alpha\nbeta-user\ngamma\n")  # resolved
+    assert merge_check().returncode == 0
+
+    (project / "NOTES.md.rej").write_text("@@ -1 +1 @@\n-beta\n+beta-template\n")
+    rej_only = tmp_path / "rej-only.yaml"
+    rej_only.write_text(yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hooks["no-rej-files"]]}]}))
+    result = subprocess.run(
+        [
+            str(bin_dir / "pre-commit"),
+            "run",
+            "no-rej-files",
+            "--config",
+            str(rej_only),
+            "--files",
+            "NOTES.md.rej",
+        ],
+        cwd=project,
+        env={**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "merge each .rej file into its neighbour by hand" in result.stdout
