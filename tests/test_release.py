@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -74,10 +76,39 @@ def tagged_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return source
 
 
+def _release_step(job: str, name: str) -> dict[str, Any]:
+    workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "release.yml").read_text())
+    (step,) = [step for step in workflow["jobs"][job]["steps"] if str(step.get("name", "")).startswith(name)]
+    return dict(step)
+
+
+def _run_release_step(job: str, name: str, cwd: Path, bins: list[Path], env: dict[str, str]) -> None:
+    """Run one of the release workflow's scripts here; `uvx [--from SPEC] TOOL` runs TOOL from `bins`."""
+    shims = cwd.parent / "shims"
+    shims.mkdir(exist_ok=True)
+    search = " ".join(f'"{path}"' for path in bins)
+    (shims / "uvx").write_text(
+        '#!/bin/sh\nif [ "$1" = --from ]; then shift 2; fi\ntool="$1"; shift\n'
+        f'for dir in {search}; do [ -x "$dir/$tool" ] && exec "$dir/$tool" "$@"; done\nexit 127\n'
+    )
+    (shims / "uvx").chmod(0o755)
+    step = _release_step(job, name)
+    full_env = {
+        **os.environ,
+        **env,
+        "PATH": f"{shims}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(cwd.parent),
+    }
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=cwd, env=full_env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"{name}:\n{result.stdout}{result.stderr}"
+
+
 def test_tagged_build_is_the_release_and_its_projects_record_the_tag(
     tagged_source: Path, tmp_path: Path
 ) -> None:
-    wheel, sdist = _build(tagged_source, tmp_path / "dist", "sdist", "wheel")
+    wheel, sdist = _build(tagged_source, tmp_path / "run" / "dist", "sdist", "wheel")
     assert (sdist.name, wheel.name) == (
         "create_12_factor_agent-9.8.7.tar.gz",
         "create_12_factor_agent-9.8.7-py3-none-any.whl",
@@ -87,6 +118,15 @@ def test_tagged_build_is_the_release_and_its_projects_record_the_tag(
     _run(cli, str(tmp_path / "agent"), "--defaults", "--no-git", cwd=tmp_path)
     answers = yaml.safe_load((tmp_path / "agent" / ".copier-answers.yml").read_text())
     assert (answers["_commit"], answers["_src_path"]) == ("v9.8.7", CANONICAL_URL)
+
+    # The release workflow's own checks and generation step, on these very files.
+    bins = [cli.parent, Path(sys.executable).parent]
+    _run_release_step("build", "Check them", tmp_path / "run", bins, {"TAG": "v9.8.7"})
+    matrix = yaml.safe_load((REPO_ROOT / ".github/workflows/release.yml").read_text())["jobs"]["generated"]
+    for answers_flags in matrix["strategy"]["matrix"]["answers"]:
+        shutil.rmtree(tmp_path / "run" / "agent", ignore_errors=True)
+        env = {"TAG": "v9.8.7", "ANSWERS": answers_flags}
+        _run_release_step("generated", "Generate a project", tmp_path / "run", bins, env)
 
 
 def test_sdist_builds_the_same_version_without_git(tagged_source: Path, tmp_path: Path) -> None:
