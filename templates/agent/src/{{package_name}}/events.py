@@ -111,12 +111,29 @@ class ErrorEvent(EventBase):
     message: str
 
 
-class HumanResponse(EventBase):
+class HumanInput(EventBase):
+    """What every human response records for the audit trail, hidden from the model: who
+    (a person's name, "api-token" for the shared token), through which door (cli, api, inbox,
+    webhook) and when (UTC, ISO 8601). Threads written before these fields have them unset."""
+
+    by: Annotated[str | None, INTERNAL] = None
+    via: Annotated[str | None, INTERNAL] = None
+    at: Annotated[str | None, INTERNAL] = None
+
+    @property
+    def shown_block(self) -> str:
+        if self.by is None and self.via is None:
+            return super().shown_block
+        who = " ".join(part for part in (self.by, f"via {self.via}" if self.via else None) if part)
+        return f"{super().shown_block}\n(by {who}{f' at {self.at}' if self.at else ''})"
+
+
+class HumanResponse(HumanInput):
     type: Literal["human_response"] = "human_response"
     answer: str
 
 
-class ApprovalDecision(EventBase):
+class ApprovalDecision(HumanInput):
     type: Literal["approval"] = "approval"
     intent: str
     approved: bool

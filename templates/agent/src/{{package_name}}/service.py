@@ -6,6 +6,7 @@ appends each step's new events with the version it started from.
 
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +17,7 @@ from .config import Settings
 from .errors import LLMUnavailable, NotAwaiting, ThreadExists, VersionConflict
 from .events import ApprovalDecision, Event, HumanResponse, UserMessage
 from .llm import LLM
+from .people import Door
 from .prefetch import DEFAULT_PREFETCH, Prefetch, apply_prefetch, needs_prefetch
 from .store import ThreadStore, ThreadSummary
 from .thread import Status, Thread
@@ -35,18 +37,23 @@ class Trigger(BaseModel):
     idempotency_key: str | None = None
 
 
-class HumanAnswer(BaseModel):
-    """A reply to `request_more_information` or to an escalation."""
+class Responder(BaseModel):
+    """Who responds and through which door; recorded in the event, never shown to the model."""
 
     model_config = ConfigDict(frozen=True)
+
+    by: str | None = None
+    via: Door | None = None
+
+
+class HumanAnswer(Responder):
+    """A reply to `request_more_information` or to an escalation."""
 
     answer: str = Field(min_length=1)
 
 
-class Approval(BaseModel):
+class Approval(Responder):
     """A decision on a call that needs approval; a rejection's comment reaches the model."""
-
-    model_config = ConfigDict(frozen=True)
 
     approved: bool
     comment: str | None = None
@@ -160,13 +167,19 @@ class AgentService:
 def response_event(thread: Thread, response: HumanAnswer | Approval) -> Event:
     """The event recording `response`; raises NotAwaiting unless the thread waits for it."""
     status = thread.status
+    by, via, at = response.by, response.via, datetime.now(UTC).isoformat()
     if isinstance(response, HumanAnswer):
         if status != "waiting_for_human":
             raise NotAwaiting(thread.id, status, "an answer")
-        return HumanResponse(answer=response.answer)
+        return HumanResponse(answer=response.answer, by=by, via=via, at=at)
     pending = thread.pending_call
     if status != "waiting_for_approval" or pending is None:
         raise NotAwaiting(thread.id, status, "an approval")
     return ApprovalDecision(
-        intent=pending.intent, approved=response.approved, comment=response.comment
+        intent=pending.intent,
+        approved=response.approved,
+        comment=response.comment,
+        by=by,
+        via=via,
+        at=at,
     )
