@@ -66,7 +66,7 @@ def print_scaffold(
 
 def update_summary(result: UpdateResult) -> dict[str, Any]:
     return {
-        "ok": not result.unresolved,
+        "ok": result.pretend or not result.unresolved,  # a pretend run fails at nothing
         "pretend": result.pretend,
         "path": str(result.path),
         "old_commit": result.old_commit,
