@@ -29,6 +29,7 @@ ANSWER_SETS: dict[str, dict[str, str]] = {
     "anthropic-sqlite-noapi": {"llm_provider": "anthropic", "http_api": "false", "docker": "false"},
     "compatible-minimal": {"llm_provider": "openai_compatible", "example": "minimal", "github_ci": "false"},
     "postgres-api-calculator": {"state_store": "postgres"},
+    "mcp-sqlite-api-calculator": {"mcp": "true"},
     "postgres-noapi-minimal": {"state_store": "postgres", "http_api": "false", "example": "minimal"},
     "python313-anthropic-minimal": {
         "python_version": "3.13",

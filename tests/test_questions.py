@@ -20,6 +20,7 @@ QUESTIONS = load_questions(bundled_template_dir())
 PUBLIC_KEYS = [
     "project_name", "package_name", "description", "author_name", "author_email", "python_version",
     "llm_provider", "model", "state_store", "http_api", "example", "github_ci", "docker",
+    "mcp",
 ]  # fmt: skip
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 

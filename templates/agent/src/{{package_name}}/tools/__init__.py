@@ -16,17 +16,34 @@ from ..errors import clip
 from ..policy import Policy
 from .base import Intent, Tool, ToolSpec, unstorable
 
-__all__ = ["Intent", "InvalidToolCall", "Tool", "ToolRegistry", "ToolSpec", "discover"]
+__all__ = [
+    "Intent",
+    "InvalidToolCall",
+    "Tool",
+    "ToolRegistry",
+    "ToolSpec",
+    "UnknownTool",
+    "discover",
+]
 
 
 class InvalidToolCall(Exception):
     """The model's answer is not a valid call of a known tool; recorded as an error event."""
 
 
+class UnknownTool(LookupError):
+    """No tool of that name is on offer (e.g. a call approved before a restart that lost it)."""
+
+
 class ToolRegistry:
     """The tools on offer, by name, and the discriminated union (on `intent`) that parses calls."""
 
-    def __init__(self, tools: Iterable[Tool[Any]]) -> None:
+    def __init__(
+        self, tools: Iterable[Tool[Any]], *, unavailable: Mapping[str, str] | None = None
+    ) -> None:
+        # Name prefix -> why those tools are missing (a tool server that did not start), so a
+        # call of one gets that reason instead of "unknown tool".
+        self._unavailable = dict(unavailable or {})
         self._tools: dict[str, Tool[Any]] = {}
         for tool in tools:
             if tool.name in self._tools:
@@ -50,7 +67,10 @@ class ToolRegistry:
         return {name: tool.policy for name, tool in self._tools.items()}
 
     def __getitem__(self, name: str) -> Tool[Any]:
-        return self._tools[name]
+        tool = self._tools.get(name)
+        if tool is None:
+            raise UnknownTool(self._missing(name))
+        return tool
 
     def __contains__(self, name: object) -> bool:
         return name in self._tools
@@ -62,13 +82,13 @@ class ToolRegistry:
     def without(self, names: Iterable[str]) -> "ToolRegistry":
         """The same registry minus `names` (pre-fetched tools are not offered to the model)."""
         dropped = set(names)
-        return ToolRegistry(t for n, t in self._tools.items() if n not in dropped)
+        kept = (t for n, t in self._tools.items() if n not in dropped)
+        return ToolRegistry(kept, unavailable=self._unavailable)
 
     def parse(self, name: str, arguments: str | Mapping[str, JsonValue]) -> Intent:
         """Parse a raw tool call into its model, or raise InvalidToolCall with a short reason."""
         if name not in self._tools:
-            known = ", ".join(self._tools)
-            raise InvalidToolCall(clip(f"unknown tool {name!r}; available tools: {known}"))
+            raise InvalidToolCall(clip(self._missing(name)))
         if isinstance(arguments, str):
             try:
                 arguments = json.loads(
@@ -86,6 +106,12 @@ class ToolRegistry:
             return self._next_step.validate_python({**arguments, "intent": name})
         except ValidationError as exc:
             raise InvalidToolCall(clip(f"{name}: {_summarize(exc, self._tagged)}")) from exc
+
+    def _missing(self, name: str) -> str:
+        for prefix, reason in self._unavailable.items():
+            if name.startswith(prefix):
+                return f"{name!r} is unavailable: {reason}"
+        return f"unknown tool {name!r}; available tools: {', '.join(self._tools)}"
 
 
 def _finite(text: str) -> float:
