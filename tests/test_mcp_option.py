@@ -14,7 +14,8 @@ from create_12_factor_agent.source import bundled_template_dir, resolve_source
 def render(dest: Path, **data: str) -> Path:
     questions = load_questions(bundled_template_dir())
     answers = collect_answers(questions, {"project_name": "demo-agent", **data}, use_defaults=True, ask=None)
-    generate(dest, answers, resolve_source(None, None), force=False, pretend=False, git=False, progress=lambda _: None)
+    source = resolve_source(None, None)
+    generate(dest, answers, source, force=False, pretend=False, git=False, progress=lambda _: None)
     return dest
 
 
@@ -37,7 +38,8 @@ def test_mcp_is_off_by_default_and_leaves_no_trace(tmp_path: Path) -> None:
     project = render(tmp_path / "plain")
     assert "mcp: false" in (project / ".copier-answers.yml").read_text()
     assert mentions_mcp(project) == []
-    assert not [dep for dep in dependencies(project) if dep.startswith(("mcp", "jsonschema", "types-jsonschema"))]
+    sdk = ("mcp", "jsonschema", "types-jsonschema")
+    assert not [dep for dep in dependencies(project) if dep.startswith(sdk)]
 
 
 def test_mcp_true_adds_the_official_sdk_and_its_modules(tmp_path: Path) -> None:
