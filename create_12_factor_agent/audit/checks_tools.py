@@ -7,6 +7,7 @@ from collections import Counter
 
 from create_12_factor_agent.audit import astutil
 from create_12_factor_agent.audit.checks_prompts import prompt_files
+from create_12_factor_agent.audit.mcp import McpTools, count_mcp_tools
 from create_12_factor_agent.audit.model import Evidence, Finding, failed, passed, warned
 from create_12_factor_agent.audit.project import Project
 from create_12_factor_agent.audit.scan import ToolModel, ToolScan
@@ -119,14 +120,23 @@ def _intents(models: list[ToolModel]) -> str:
 def check_focus(project: Project, tools: ToolScan) -> Finding:
     """Factor 10: few tools, a short prompt and a low step cap keep the agent focused."""
     offered = [model for model in tools.models if tools.is_offered(model)]
+    mcp = count_mcp_tools(project)
+    total = len(offered) + (mcp.listed if mcp else 0)
     prompts = prompt_files(project)
     prompt_chars = sum(len(f.read_text(encoding="utf-8", errors="replace")) for f in prompts)
     caps = _step_caps(project)
     cap = max((value for value, _ in caps), default=None)
     evidence = [*(e for _, e in caps), *(Evidence(project.rel(f), None, "prompt file") for f in prompts)]
+    if mcp:
+        evidence.append(mcp.file)
     too_big: list[tuple[str, str]] = []
-    if len(offered) > TOOL_LIMIT:
-        too_big.append((f"{len(offered)} tools (> {TOOL_LIMIT})", "split the work into smaller agents"))
+    if total > TOOL_LIMIT:
+        too_big.append((f"{_tool_count(total, mcp)} (> {TOOL_LIMIT})", "split the work into smaller agents"))
+    if mcp and mcp.unbounded:
+        servers = ", ".join(mcp.unbounded)
+        too_big.append(
+            (f"MCP servers offering every tool they list ({servers})", 'give each a "tools" allow-list')
+        )
     if prompt_chars > PROMPT_CHAR_LIMIT:
         too_big.append(
             (f"prompts of {prompt_chars:,} characters (> {PROMPT_CHAR_LIMIT:,})", "trim the prompt")
@@ -136,12 +146,16 @@ def check_focus(project: Project, tools: ToolScan) -> Finding:
     if too_big:
         summary = "the agent is growing: " + ", ".join(what for what, _ in too_big)
         fix = "; ".join(fix for _, fix in too_big) + " (small agents stay reliable)"
-        if len(offered) > TOOL_LIMIT:
+        if total > TOOL_LIMIT:
             evidence = [m.evidence for m in offered] + evidence
         return warned(10, summary, fix, evidence)
     cap_text = f", step cap {cap}" if cap is not None else ""
-    summary = f"{len(offered)} tools, {prompt_chars:,} prompt characters{cap_text}"
+    summary = f"{_tool_count(total, mcp)}, {prompt_chars:,} prompt characters{cap_text}"
     return passed(10, summary, evidence)
+
+
+def _tool_count(total: int, mcp: McpTools | None) -> str:
+    return f"{total} tools ({mcp.listed} from MCP servers)" if mcp else f"{total} tools"
 
 
 def _step_caps(project: Project) -> list[tuple[int, Evidence]]:
