@@ -1,7 +1,5 @@
 """create-12-factor-agent: scaffold a Python LLM agent that follows the 12-Factor Agents principles."""
 
-from functools import cache
-
 
 def __getattr__(name: str) -> str:
     # `__version__` is looked up lazily: importing importlib.metadata costs more than the rest of
@@ -11,11 +9,15 @@ def __getattr__(name: str) -> str:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@cache
-def _installed_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+_VERSION: list[str] = []  # filled once (not functools.cache: the entry point imports nothing)
 
-    try:
-        return version("create-12-factor-agent")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0.0.0.dev0"
+
+def _installed_version() -> str:
+    if not _VERSION:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            _VERSION.append(version("create-12-factor-agent"))
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            _VERSION.append("0.0.0.dev0")
+    return _VERSION[0]

@@ -1,5 +1,5 @@
 """`python -m create_12_factor_agent` runs the CLI."""
 
-from create_12_factor_agent.cli import main
+from create_12_factor_agent.launch import main
 
 main()

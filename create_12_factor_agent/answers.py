@@ -11,6 +11,9 @@ import yaml
 from create_12_factor_agent.errors import MissingAnswersError, UsageError
 from create_12_factor_agent.questions import Answer, Question, QuestionSet
 
+# Real answers files are well under 1 KiB; the cap keeps /dev/zero or a huge file out of memory.
+MAX_ANSWERS_BYTES = 64 * 1024
+
 # Asks one question: (question, default, validate) -> answer. `validate` returns "" or a reason.
 Asker = Callable[[Question, Answer, Callable[[Answer], str]], Answer]
 
@@ -29,13 +32,18 @@ def parse_data_flags(items: Sequence[str]) -> dict[str, str]:
 def read_answers_file(path: Path) -> dict[str, object]:
     """A YAML mapping of answers; copier's private `_keys` (e.g. from .copier-answers.yml) are skipped."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_ANSWERS_BYTES + 1)
     except OSError as error:
         raise UsageError(f"cannot read answers file {path}: {error.strerror}") from error
+    if len(raw) > MAX_ANSWERS_BYTES:
+        raise UsageError(f"answers file {path} is larger than {MAX_ANSWERS_BYTES // 1024} KiB")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise UsageError(f"answers file {path} is not UTF-8 text") from error
     try:
-        loaded = yaml.safe_load(text)
+        loaded = yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as error:
         raise UsageError(f"answers file {path} is not valid YAML: {_first_line(error)}") from error
     if loaded is None:
@@ -43,6 +51,19 @@ def read_answers_file(path: Path) -> dict[str, object]:
     if not isinstance(loaded, dict):
         raise UsageError(f"answers file {path} must be a mapping of question: answer")
     return {str(key): value for key, value in loaded.items() if not str(key).startswith("_")}
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases: a few lines of `*alias` can expand to gigabytes
+    (a "billion laughs" bomb), and an answers file has no use for them."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                problem="aliases (*name) are not allowed in an answers file",
+                problem_mark=self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+            )
+        return super().compose_node(parent, index)
 
 
 def collect_answers(

@@ -91,7 +91,7 @@ def new(
         interactive = sys.stdin.isatty() and not json_output
         answers, source = commands.gather_answers(
             dest, data or [], answers_file, template, vcs_ref,
-            use_defaults=defaults, console=err if interactive else None,
+            use_defaults=defaults, console=err if interactive else None, warn=_warn,
         )  # fmt: skip
         result = commands.generate(
             dest, answers, source, force=force, pretend=pretend, git=not no_git,
@@ -210,6 +210,10 @@ def add_tool(
             out.print_json(json.dumps(report.added_tool_summary(added)))
         else:
             report.print_added_tool(out, added)
+
+
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {message}", soft_wrap=True)
 
 
 def _progress(json_output: bool) -> Callable[[str], None]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
 
+from create_12_factor_agent import gitutil
 from create_12_factor_agent.answers import collect_answers, parse_data_flags, read_answers_file
 from create_12_factor_agent.questions import Answer, load_questions
 from create_12_factor_agent.scaffold import Progress, ScaffoldOptions, ScaffoldResult, scaffold
@@ -23,14 +24,23 @@ def gather_answers(
     *,
     use_defaults: bool,
     console: Console | None,
+    warn: Callable[[str], None] = lambda _message: None,
 ) -> tuple[dict[str, Answer], TemplateSource]:
     """Validate the source and every answer before anything is written.
 
     `console` is the terminal to ask on; None means there is none, so nothing is asked.
     """
     source = resolve_source(template, vcs_ref)
+    dest_name = dest.expanduser().absolute().name
     given: dict[str, object] = dict(read_answers_file(answers_file)) if answers_file else {}
-    given.update(parse_data_flags(data))
+    flags = parse_data_flags(data)
+    named = given.get("project_name")
+    if answers_file and "project_name" not in flags and named not in (None, dest_name):
+        warn(
+            f"{answers_file} names the project {named!r}, not {dest_name!r} (the destination's"
+            f" name); pass --data project_name={dest_name} to use the destination's name"
+        )
+    given.update(flags)
     # A URL source can't be read before copier clones it; its questions are checked by copier.
     questions_dir = Path(source.location) if not source.is_url else bundled_template_dir()
     questions = load_questions(questions_dir)
@@ -45,9 +55,22 @@ def gather_answers(
         given,
         use_defaults=use_defaults,
         ask=ask,
-        preset_defaults={"project_name": dest.expanduser().absolute().name},
+        preset_defaults={"project_name": dest_name, **(git_identity() if ask else {})},
     )
     return answers, source
+
+
+def git_identity() -> dict[str, Answer]:
+    """`git config` user.name and user.email as defaults for the author questions (asked
+    questions only: `--defaults` stays the same on every machine)."""
+    if not gitutil.git_available():
+        return {}
+    found: dict[str, Answer] = {}
+    for key, question in (("user.name", "author_name"), ("user.email", "author_email")):
+        value = gitutil.run_git(Path.cwd(), "config", "--get", key, check=False).stdout.strip()
+        if value:
+            found[question] = value
+    return found
 
 
 def generate(

@@ -13,6 +13,8 @@ import jinja2
 import yaml
 
 from create_12_factor_agent.errors import UsageError
+from create_12_factor_agent.reserved import shadowed_dependency
+from create_12_factor_agent.textcheck import MAX_DESCRIPTION_COLUMNS, text_problem
 
 Answer = str | bool
 
@@ -45,13 +47,13 @@ class Question:
                 return True
             if text in _FALSE:
                 return False
-            raise UsageError(f"{self.name}: expected true or false, got {raw!r}")
+            raise UsageError(f"{self.name}: expected true or false, got {_clip(raw)}")
         if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-            raise UsageError(f"{self.name}: expected text, got {raw!r}")
+            raise UsageError(f"{self.name}: expected text, got {_clip(raw)}")
         value = str(raw).strip()
         if self.choices and value not in self.choice_values:
             allowed = ", ".join(self.choice_values)
-            raise UsageError(f"{self.name}: {value!r} is not one of: {allowed}")
+            raise UsageError(f"{self.name}: {_clip(value)} is not one of: {allowed}")
         return value
 
 
@@ -82,17 +84,36 @@ class QuestionSet:
             message = " ".join(_render(question.validator, context).split())
             if message:
                 return message
-        # Shadowing the stdlib breaks imports subtly; copier.yml can list only the common names.
-        if question.name == "package_name" and value in sys.stdlib_module_names:
-            return f"must not shadow the standard library module '{value}'"
-        return ""
+        return _python_side_error(question.name, value)
 
     def check(self, question: Question, raw: object, answers: Mapping[str, Answer]) -> Answer:
         value = question.parse(raw)
         error = self.error_for(question, value, answers)
         if error:
-            raise UsageError(f"{question.name}: {error} (got {value!r})")
+            raise UsageError(f"{question.name}: {error} (got {_clip(value)})")
         return value
+
+
+def _clip(value: object, limit: int = 60) -> str:
+    """`repr(value)`, shortened: an answers file may hold a 64 KiB value, an error is one line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _python_side_error(name: str, value: Answer) -> str:
+    """Checks too long to state in copier.yml's Jinja validators."""
+    if not isinstance(value, str):
+        return ""
+    # Shadowing the stdlib breaks imports subtly; copier.yml can list only the common names.
+    if name == "package_name" and value in sys.stdlib_module_names:
+        return f"must not shadow the standard library module '{value}'"
+    if name == "package_name" and (clash := shadowed_dependency(package_name=value)):
+        return f"must not shadow the module '{clash}', which the project imports"
+    if name == "project_name" and (clash := shadowed_dependency(project_name=value)):
+        return f"must not be the name of a dependency of the project ('{clash}')"
+    if name == "description":
+        return text_problem(value, max_columns=MAX_DESCRIPTION_COLUMNS)
+    return ""
 
 
 def load_questions(template_dir: Path) -> QuestionSet:

@@ -55,14 +55,17 @@ def scaffold(
     """Create the project at `destination`; on any failure nothing is left behind."""
     destination = destination.expanduser().absolute()
     existing = _check_destination(destination, force=options.force or options.pretend)
-    remove_stale_temporaries(destination)
-    staging = Path(
-        tempfile.mkdtemp(
-            prefix=f".{destination.name}{_TMP_MARK}{os.getpid()}-",
-            suffix=".tmp",
-            dir=destination.parent,
+    remove_stale_temporaries(destination.parent)
+    try:
+        staging = Path(
+            tempfile.mkdtemp(
+                prefix=f".{destination.name}{_TMP_MARK}{os.getpid()}-",
+                suffix=".tmp",
+                dir=destination.parent,
+            )
         )
-    )
+    except OSError as error:  # e.g. /proc or /sys: a directory, but not one that takes files
+        raise DestinationError(f"cannot create files in {destination.parent}: {error.strerror}") from error
     try:
         progress("Rendering the template")
         _render(source, staging, answers)
@@ -70,9 +73,14 @@ def scaffold(
         result = ScaffoldResult(destination, _list_files(staging), source.location, template_commit)
         if options.pretend:
             return result
-        _commit_and_place(
-            staging, destination, answers, result, git=options.git, existing=existing, progress=progress
-        )
+        try:
+            _commit_and_place(
+                staging, destination, answers, result, git=options.git, existing=existing, progress=progress
+            )
+        except OSError as error:
+            raise DestinationError(
+                f"cannot write the project into {destination}: {error.strerror}"
+            ) from error
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -109,17 +117,23 @@ def _commit_and_place(
         result.git_commit = gitutil.init_and_commit(destination, _commit_message(answers), result.files)
 
 
-def remove_stale_temporaries(destination: Path) -> None:
-    """Delete staging dirs left by generations that were killed (their process is gone)."""
-    pattern = f".{destination.name}{_TMP_MARK}*.tmp"
-    for leftover in destination.parent.glob(pattern):
-        pid_text = leftover.name[len(f".{destination.name}{_TMP_MARK}") :].split("-", 1)[0]
-        if pid_text.isdigit() and not _process_alive(int(pid_text)):
+def remove_stale_temporaries(parent: Path) -> None:
+    """Delete staging dirs in `parent` left by killed generations (their process is gone),
+    whichever destination they were for: a killed `new a` is swept up by a later `new b`."""
+    for leftover in parent.glob(f".*{_TMP_MARK}*.tmp"):
+        pid_text = leftover.name.rpartition(_TMP_MARK)[2].split("-", 1)[0]
+        if pid_text.isdigit() and not _process_alive(int(pid_text)) and leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _check_destination(destination: Path, *, force: bool) -> bool:
     """Refuse what we must not touch; returns whether the directory already holds files."""
+    if destination.is_symlink():
+        # The final rename would replace the link itself, and --force would write through it.
+        raise DestinationError(
+            f"destination is a symbolic link: {destination}",
+            hint=f"give the directory it points to: {os.path.realpath(destination)}",
+        )
     if destination.exists() and not destination.is_dir():
         raise DestinationError(f"destination exists and is not a directory: {destination}")
     parent = destination.parent

@@ -27,7 +27,13 @@ pytestmark = pytest.mark.slow
 ANSWER_SETS: dict[str, dict[str, str]] = {
     "openai-sqlite-api-calculator": {},
     "anthropic-sqlite-noapi": {"llm_provider": "anthropic", "http_api": "false", "docker": "false"},
-    "compatible-minimal": {"llm_provider": "openai_compatible", "example": "minimal", "github_ci": "false"},
+    "compatible-minimal": {
+        "llm_provider": "openai_compatible",
+        "example": "minimal",
+        "github_ci": "false",
+        # The longest description allowed, with accents ruff accepts: the project must pass ruff.
+        "description": "Répond aux questions de l'équipe, en français ou en anglais, sans détour" + "." * 16,
+    },
     "postgres-api-calculator": {"state_store": "postgres"},
     "mcp-sqlite-api-calculator": {"mcp": "true"},
     "postgres-noapi-minimal": {"state_store": "postgres", "http_api": "false", "example": "minimal"},

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from create_12_factor_agent.answers import collect_answers, parse_data_flags, read_answers_file
 from create_12_factor_agent.errors import MissingAnswersError, UsageError
 from create_12_factor_agent.questions import load_questions
+from create_12_factor_agent.reserved import DEPENDENCY_IMPORTS
 from create_12_factor_agent.source import bundled_template_dir
 
 QUESTIONS = load_questions(bundled_template_dir())
@@ -56,6 +57,7 @@ def test_package_name_accepts_exactly_safe_identifiers(name: str) -> None:
         and not keyword.iskeyword(name)
         and name not in {"match", "case", "type", "none", "true", "false"}
         and name not in sys.stdlib_module_names
+        and name not in DEPENDENCY_IMPORTS
     )
     assert (_package_error(name) == "") == safe
 
