@@ -189,3 +189,14 @@ def test_ctrl_c_while_starting_exits_130_without_a_traceback(tmp_path: Path) -> 
         assert "Traceback" not in text
         assert len(text.strip().splitlines()) <= 1  # "error: interrupted", or typer's silent 130
     assert 130 in outcomes
+
+
+def test_author_defaults_come_from_git_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from create_12_factor_agent.commands import git_identity
+
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.chdir(tmp_path)
+    assert git_identity() == {"author_name": "Ada Lovelace", "author_email": "ada@example.com"}
