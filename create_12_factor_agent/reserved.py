@@ -15,6 +15,8 @@ DEPENDENCY_IMPORTS = frozenset(
         "anyio",
         "ast_serialize",
         "asttokens",
+        "attr",
+        "attrs",
         "certifi",
         "cfgv",
         "charset_normalizer",
@@ -32,6 +34,7 @@ DEPENDENCY_IMPORTS = frozenset(
         "httpcore2",
         "httpx",
         "httpx2",
+        "httpx_sse",
         "hypothesis",
         "hypothesis_graphql",
         "identify",
@@ -40,11 +43,17 @@ DEPENDENCY_IMPORTS = frozenset(
         "inline_snapshot",
         "jinja2",
         "jiter",
+        "jsonschema",
         "jsonschema_rs",
+        "jsonschema_specifications",
+        "jwt",
         "librt",
         "markdown_it",
         "markupsafe",
+        "mcp",
+        "mcp_types",
         "mdurl",
+        "multipart",
         "mypy",
         "mypy_extensions",
         "mypyc",
@@ -66,14 +75,18 @@ DEPENDENCY_IMPORTS = frozenset(
         "pygments",
         "pyrate_limiter",
         "pytest",
+        "python_multipart",
+        "referencing",
         "requests",
         "respx",
         "rich",
+        "rpds",
         "ruff",
         "schemathesis",
         "shellingham",
         "sniffio",
         "sortedcontainers",
+        "sse_starlette",
         "starlette",
         "truststore",
         "typer",
@@ -88,7 +101,16 @@ DEPENDENCY_IMPORTS = frozenset(
 )
 # Distribution names whose import name differs from the distribution's.
 _OTHER_DISTRIBUTIONS = frozenset(
-    ["python-dotenv", "pyyaml", "markdown-it-py", "graphql-core", "opentelemetry-api", "psycopg-binary"]
+    [
+        "python-dotenv",
+        "pyyaml",
+        "pyjwt",
+        "types-jsonschema",
+        "markdown-it-py",
+        "graphql-core",
+        "opentelemetry-api",
+        "psycopg-binary",
+    ]
 )
 
 
