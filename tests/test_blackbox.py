@@ -22,6 +22,7 @@ from .fake_openai import FakeOpenAIServer, fake_openai
 from .generated import serving
 
 pytestmark = pytest.mark.slow
+API_TOKEN = "blackbox-api-token-0123456789abcdef"  # serve refuses tokens under 32 characters
 
 
 def _generate(dest: Path, *data: str) -> Path:
@@ -122,10 +123,10 @@ def test_cli_errors_are_one_line_and_non_zero(project: Path, model: FakeOpenAISe
 
 @pytest.fixture
 def server(project: Path, model: FakeOpenAIServer, tmp_path: Path) -> Iterator[httpx.Client]:
-    env = _env(project, model, AGENT_API_TOKEN="s3cret-token")
+    env = _env(project, model, AGENT_API_TOKEN=API_TOKEN)
     with (
         serving(project, "calc_agent", env, tmp_path / "server.log") as base,
-        httpx.Client(base_url=base, headers={"Authorization": "Bearer s3cret-token"}) as client,
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {API_TOKEN}"}) as client,
     ):
         yield client
 
@@ -201,7 +202,7 @@ def test_postgres_project_serves_and_a_worker_runs_the_thread(
 ) -> None:
     """The scale-out shape: `serve` only queues, a separate `worker` process takes the steps."""
     project = _generate(tmp_path / "calc-agent", "state_store=postgres")
-    env = _env(project, model, AGENT_DATABASE_URL=pg_schema, AGENT_API_TOKEN="pg-token")
+    env = _env(project, model, AGENT_DATABASE_URL=pg_schema, AGENT_API_TOKEN=API_TOKEN)
     worker = subprocess.Popen(
         [sys.executable, "-m", "calc_agent", "worker", "--concurrency", "2"],
         cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -210,7 +211,7 @@ def test_postgres_project_serves_and_a_worker_runs_the_thread(
     try:
         with (
             serving(project, "calc_agent", env, tmp_path / "server.log") as base,
-            httpx.Client(base_url=base, headers={"Authorization": "Bearer pg-token"}) as client,
+            httpx.Client(base_url=base, headers={"Authorization": f"Bearer {API_TOKEN}"}) as client,
         ):
             launched = client.post("/threads", json={"message": "divide 8 by 2"})
             assert launched.status_code == 202

@@ -31,7 +31,7 @@ from .generated import serving
 
 pytestmark = pytest.mark.slow
 
-TOKEN = "browser-test-token"
+TOKEN = "browser-test-token-0123456789abcdef01"
 CHROME_FLAGS = [
     "--headless",
     "--no-sandbox",
