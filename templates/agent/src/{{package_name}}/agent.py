@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 from .context import render_context
 from .errors import clip
-from .events import ErrorEvent, Escalation, Event, ToolCall, ToolResult
-from .llm import LLM, NoToolCall, Reply
+from .events import CallRecord, ErrorEvent, Escalation, Event, ToolCall, ToolResult
+from .llm import LLM, CallInfo, NoToolCall, Reply
 from .policy import Policy
-from .prompts import render_system_prompt
+from .prompts import prompt_version, render_system_prompt
 from .thread import Thread
 from .tools import Intent, InvalidToolCall, ToolRegistry
 
@@ -29,26 +29,47 @@ def step(thread: Thread, llm: LLM, tools: ToolRegistry) -> Thread:
         # The human said yes: run the paused call now, exactly once (its result ends the pause).
         return _escalate_if_failing(thread.append(execute(approved, tools)))
     specs = tools.specs()
-    reply = llm.next_step(render_system_prompt(specs), render_context(thread), specs)
-    return _escalate_if_failing(thread.append(*decide(reply, tools)))
+    system = render_system_prompt(specs)
+    reply = llm.next_step(system, render_context(thread), specs)
+    record = call_record(reply.info, prompt_version(system, specs))
+    return _escalate_if_failing(thread.append(*decide(reply, tools, record)))
 
 
-def decide(reply: Reply, tools: ToolRegistry) -> list[Event]:
+def call_record(info: CallInfo | None, version: str) -> CallRecord:
+    """The audit record of a model call: the prompt version and what the client measured."""
+    if info is None:
+        return CallRecord(prompt_version=version)
+    return CallRecord(
+        prompt_version=version,
+        model=info.model,
+        latency_ms=round(info.latency_ms, 1),
+        input_tokens=info.input_tokens,
+        output_tokens=info.output_tokens,
+        finish_reason=info.finish_reason,
+        response_id=info.response_id,
+        tool_mode=info.tool_mode,
+        dialect=info.dialect,
+    )
+
+
+def decide(reply: Reply, tools: ToolRegistry, record: CallRecord | None = None) -> list[Event]:
     """Turn the model's reply into events: a recorded call (and its result when it runs now),
-    or an error event for anything malformed."""
+    or an error event for anything malformed. `record` is kept on the decision (not shown to
+    the model)."""
     if isinstance(reply, NoToolCall):
         detail = f"expected exactly one tool call, got text: {reply.text!r}"
-        return [ErrorEvent(stage="parse", message=clip(detail))]
+        return [ErrorEvent(stage="parse", message=clip(detail), llm_call=record)]
     try:
         call = tools.parse(reply.name, reply.arguments)
     except InvalidToolCall as exc:
         intent = reply.name if reply.name in tools else None
-        return [ErrorEvent(stage="parse", intent=intent, message=str(exc))]
+        return [ErrorEvent(stage="parse", intent=intent, message=str(exc), llm_call=record)]
     tool = tools[reply.name]
     recorded = ToolCall(
         intent=tool.name,
         arguments=call.model_dump(mode="json", exclude={"intent"}),
         policy=tool.policy,
+        llm_call=record,
     )
     # The decision is recorded before the handler runs: two separate, observable events.
     return [recorded, execute(recorded, tools, call)] if tool.policy is Policy.SYNC else [recorded]
@@ -77,22 +98,44 @@ def _escalate_if_failing(thread: Thread) -> Thread:
 
 
 def iterate(
-    thread: Thread, llm: LLM, tools: ToolRegistry, *, max_steps: int = DEFAULT_MAX_STEPS
+    thread: Thread,
+    llm: LLM,
+    tools: ToolRegistry,
+    *,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    max_tokens: int | None = None,
 ) -> Iterator[Thread]:
-    """Yield the thread after each step until it needs a human, is done, or hits the step cap."""
+    """Yield the thread after each step until it needs a human, is done, or hits a limit: the
+    step cap, or the token budget (`max_tokens`, counted since a human last spoke)."""
     while thread.status == "running":
-        if thread.steps_since_human >= max_steps and thread.approved_call is None:
-            thread = thread.append(Escalation(reason=f"step limit of {max_steps} reached"))
-        else:
-            thread = step(thread, llm, tools)
+        # An approved call runs whatever the limits: the human already decided.
+        limit = None if thread.approved_call else over_limit(thread, max_steps, max_tokens)
+        thread = step(thread, llm, tools) if limit is None else thread.append(limit)
         yield thread
 
 
+def over_limit(thread: Thread, max_steps: int, max_tokens: int | None) -> Escalation | None:
+    """The escalation due before the next model call, if the thread used up a limit."""
+    if thread.steps_since_human >= max_steps:
+        return Escalation(reason=f"step limit of {max_steps} reached")
+    if max_tokens is not None:
+        used = thread.usage_since_human.total_tokens
+        if used >= max_tokens:
+            return Escalation(reason=f"token budget of {max_tokens} reached ({used} tokens used)")
+    return None
+
+
 def run(
-    thread: Thread, llm: LLM, tools: ToolRegistry, *, max_steps: int = DEFAULT_MAX_STEPS
+    thread: Thread,
+    llm: LLM,
+    tools: ToolRegistry,
+    *,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    max_tokens: int | None = None,
 ) -> Thread:
     """Run until the thread pauses or finishes (no persistence; see AgentService for that)."""
     last = thread
-    for last in iterate(thread, llm, tools, max_steps=max_steps):  # noqa: B007
+    steps = iterate(thread, llm, tools, max_steps=max_steps, max_tokens=max_tokens)
+    for last in steps:  # noqa: B007
         pass
     return last

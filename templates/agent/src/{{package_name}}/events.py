@@ -78,6 +78,25 @@ def _is_plain_json(annotation: object) -> bool:
     return any(annotation == plain for plain in _PLAIN_JSON)
 
 
+class CallRecord(BaseModel):
+    """How one model call went: the audit trail of a decision (never shown to the model).
+    `prompt_version` is a short hash of the system prompt and tool specs sent, so a prompt edit
+    is visible in threads recorded before it; the rest is what the provider reported (None when
+    it reported nothing, as some OpenAI-compatible servers do for usage)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prompt_version: str
+    model: str | None = None
+    latency_ms: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    finish_reason: str | None = None
+    response_id: str | None = None
+    tool_mode: str | None = None
+    dialect: str | None = None
+
+
 class UserMessage(EventBase):
     type: Literal["user_message"] = "user_message"
     message: str
@@ -94,6 +113,8 @@ class ToolCall(EventBase):
     # The policy in force when the call was made; the thread's status is derived from it.
     policy: Annotated[Policy, INTERNAL]
     prefetched: Annotated[bool, INTERNAL] = False
+    # The model call that made this decision; None for pre-fetched calls and older threads.
+    llm_call: Annotated[CallRecord | None, INTERNAL] = None
 
 
 class ToolResult(EventBase):
@@ -109,6 +130,8 @@ class ErrorEvent(EventBase):
     stage: Literal["parse", "tool", "prefetch"]
     intent: str | None = None
     message: str
+    # For a "parse" error: the model call whose answer could not be used.
+    llm_call: Annotated[CallRecord | None, INTERNAL] = None
 
 
 class HumanInput(EventBase):

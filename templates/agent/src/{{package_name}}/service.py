@@ -86,6 +86,7 @@ class AgentService:
         self._store = store
         self._llm = llm
         self._max_steps = settings.agent_max_steps
+        self._max_tokens = settings.agent_max_tokens_per_thread
         self._prefetch = tuple(prefetch)
         # Pre-fetched data is already in the context: the model is not offered those tools.
         self._tools = (tools or discover()).without(p.name for p in self._prefetch)
@@ -151,7 +152,14 @@ class AgentService:
         if self._prefetch and needs_prefetch(thread):
             thread = self._commit(thread, apply_prefetch(thread, self._prefetch))
         try:
-            for after in agent.iterate(thread, self._llm, self._tools, max_steps=self._max_steps):
+            steps = agent.iterate(
+                thread,
+                self._llm,
+                self._tools,
+                max_steps=self._max_steps,
+                max_tokens=self._max_tokens,
+            )
+            for after in steps:
                 thread = self._commit(thread, after)
         except LLMUnavailable as exc:
             raise LLMUnavailable(str(exc), thread_id=thread.id) from exc

@@ -6,6 +6,7 @@ renders only its new events, however long the thread is.
 """
 
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 
 from .events import (
     ApprovalDecision,
+    CallRecord,
     ErrorEvent,
     Escalation,
     Event,
@@ -28,6 +30,44 @@ Status = Literal["running", "waiting_for_human", "waiting_for_approval", "done"]
 STATUSES: tuple[Status, ...] = ("running", "waiting_for_human", "waiting_for_approval", "done")
 
 _HUMAN_INPUT = (UserMessage, HumanResponse, ApprovalDecision)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens and model calls recorded in a run of events. Calls whose provider reported no
+    usage (and threads recorded before usage was kept) count as calls with zero tokens."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    model_calls: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    @classmethod
+    def of(cls, events: Iterable[Event]) -> "Usage":
+        inputs = outputs = calls = 0
+        for event in events:
+            call = getattr(event, "llm_call", None)
+            if isinstance(call, CallRecord):
+                calls += 1
+                inputs += call.input_tokens or 0
+                outputs += call.output_tokens or 0
+        return cls(inputs, outputs, calls)
+
+    @property
+    def summary(self) -> str:
+        """One line for people: `1,234 input + 56 output tokens, 3 model calls`."""
+        calls = f"{self.model_calls} model call{'' if self.model_calls == 1 else 's'}"
+        return f"{self.input_tokens:,} input + {self.output_tokens:,} output tokens, {calls}"
+
+    def as_json(self) -> dict[str, JsonValue]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "model_calls": self.model_calls,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +166,19 @@ class Thread(BaseModel):
         return tuple(e for e in self.events[start:] if isinstance(e, ModelCallFailed))
 
     @property
+    def usage(self) -> Usage:
+        """Tokens and model calls over the whole thread."""
+        return Usage.of(self.events)
+
+    @property
+    def usage_since_human(self) -> Usage:
+        """The same since a human last spoke: the window the token budget applies to."""
+        since = len(self.events)
+        while since > 0 and not isinstance(self.events[since - 1], _HUMAN_INPUT):
+            since -= 1
+        return Usage.of(self.events[since:])
+
+    @property
     def pending_call(self) -> ToolCall | None:
         """The tool call the thread is paused on (approval or question), if any."""
         last = self.events[-1] if self.events else None
@@ -160,11 +213,13 @@ class Thread(BaseModel):
         return rendered
 
     def as_json(self) -> dict[str, JsonValue]:
-        """The public view (CLI `--json`, HTTP): id, derived status, version and all events."""
+        """The public view (CLI `--json`, HTTP): id, derived status, version, usage totals and
+        all events."""
         return {
             "id": self.id,
             "status": self.status,
             "version": self.version,
+            "usage": self.usage.as_json(),
             "events": [event_to_json(event) for event in self.events],
         }
 
