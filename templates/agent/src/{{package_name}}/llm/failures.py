@@ -15,18 +15,25 @@ MAX_RETRY_AFTER = 3600.0  # a provider asking for more than an hour is not belie
 
 
 def http_failure(
-    status: int, headers: Mapping[str, str], detail: str
+    status: int, headers: Mapping[str, str], detail: str, *, secret: str | None = None
 ) -> LLMUnavailable | LLMRejected:
-    """The error for a model API reply with HTTP `status` (the SDK's message as `detail`)."""
-    message = clip(f"model request failed: HTTP {status}: {detail}")
+    """The error for a model API reply with HTTP `status` (the SDK's message as `detail`).
+    `secret` (the API key) is masked: some providers and proxies echo the key they refused."""
+    message = clip(f"model request failed: HTTP {status}: {masked(detail, secret)}")
     if status in TRANSIENT_STATUSES or status >= 500:
         return LLMUnavailable(message, status=status, retry_after=retry_after(headers))
     return LLMRejected(message, status=status)
 
 
-def unreachable(detail: str) -> LLMUnavailable:
-    """A timeout, a refused connection or a reply that is not the API's (not JSON)."""
-    return LLMUnavailable(clip(f"model request failed: {detail}"))
+def unreachable(detail: str, *, secret: str | None = None) -> LLMUnavailable:
+    """A timeout, a refused connection or a reply that is not the API's (not JSON, or JSON of
+    another shape)."""
+    return LLMUnavailable(clip(f"model request failed: {masked(detail, secret)}"))
+
+
+def masked(text: str, secret: str | None) -> str:
+    """`text` with every occurrence of `secret` replaced."""
+    return text.replace(secret, "[redacted]") if secret else text
 
 
 def retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
