@@ -83,6 +83,9 @@ def run_own_checks(
         assert result.returncode == 0, f"{' '.join(check)} failed in {project}:\n{output}"
 
 
+STARTUP_SECONDS = 120
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -99,7 +102,8 @@ def serving(project: Path, package: str, env: dict[str, str], log: Path) -> Iter
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded 2-core runner, importing the web stack alone can take 10-30 s.
+        deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
