@@ -1,27 +1,30 @@
-"""AgentService: the one code path behind every trigger (CLI, HTTP, webhook) (factors 6, 11).
+"""AgentService: the one code path behind every trigger (CLI, HTTP, webhook, inbox) (factors 6,
+7, 11).
 
-It keeps no per-thread memory: each call loads the thread from the store, runs the loop and
-appends each step's new events with the version it started from.
+It records what happened (a launch, an answer, an approval) and, in the same transaction, a run
+of the thread; its `Scheduler` then decides who takes the steps. The HTTP API answers at once
+and a runner advances the thread (`Queued`); the CLI advances it in the foreground
+(`Foreground`). Either way the steps go through one queue, so a thread is advanced by one
+process at a time and a recorded tool call runs once. No per-thread memory is kept.
 """
 
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import agent
-from .channels import HumanChannel, LogChannel
+from .channels import HumanChannel
 from .config import Settings
-from .errors import LLMUnavailable, NotAwaiting, ThreadExists, VersionConflict
+from .errors import NotAwaiting, ThreadExists, VersionConflict
 from .events import ApprovalDecision, Event, HumanResponse, UserMessage
 from .llm import LLM
 from .people import Door
-from .prefetch import DEFAULT_PREFETCH, Prefetch, apply_prefetch, needs_prefetch
+from .prefetch import DEFAULT_PREFETCH, Prefetch
 from .store import ThreadStore, ThreadSummary
 from .thread import Status, Thread
-from .tools import ToolRegistry, discover
+from .tools import ToolRegistry
 
 
 class Trigger(BaseModel):
@@ -71,9 +74,28 @@ def keyed_thread_id(trigger: Trigger, key: str) -> str:
     return uuid.uuid5(_KEYED, f"{trigger.source}:{key}").hex
 
 
+class Scheduler(Protocol):
+    def scheduled(self, thread: Thread) -> Thread:
+        """A run of `thread` was just recorded: return the thread to answer the caller with
+        (as recorded, when a runner takes it; as paused, when run in the foreground)."""
+        ...
+
+
 class AgentService:
     def __init__(
         self,
+        store: ThreadStore,
+        scheduler: Scheduler,
+        *,
+        new_id: Callable[[], str] = new_thread_id,
+    ) -> None:
+        self._store = store
+        self._scheduler = scheduler
+        self._new_id = new_id
+
+    @classmethod
+    def foreground(
+        cls,
         store: ThreadStore,
         llm: LLM,
         settings: Settings,
@@ -82,25 +104,18 @@ class AgentService:
         prefetch: Sequence[Prefetch] = DEFAULT_PREFETCH,
         channel: HumanChannel | None = None,
         new_id: Callable[[], str] = new_thread_id,
-    ) -> None:
-        self._store = store
-        self._llm = llm
-        self._max_steps = settings.agent_max_steps
-        self._max_tokens = settings.agent_max_tokens_per_thread
-        self._prefetch = tuple(prefetch)
-        # Pre-fetched data is already in the context: the model is not offered those tools.
-        self._tools = (tools or discover()).without(p.name for p in self._prefetch)
-        self._channel = channel or LogChannel()
-        self._new_id = new_id
+    ) -> "AgentService":
+        """A service that runs each thread in the caller's thread until it pauses (the CLI,
+        scripts, tests)."""
+        from .execution import Executor
+        from .runner import Foreground
 
-    @property
-    def tools(self) -> ToolRegistry:
-        return self._tools
+        executor = Executor(store, llm, settings, tools=tools, prefetch=prefetch, channel=channel)
+        return cls(store, Foreground(executor, store), new_id=new_id)
 
-    def launch(self, trigger: Trigger, *, run: bool = True) -> Thread:
-        """Start a thread; with `run=False` it is only stored (call `advance` later, e.g. in a
-        background task). A repeated `idempotency_key` returns the first launch's thread as it
-        is now, without running anything: the store's atomic create decides which came first."""
+    def launch(self, trigger: Trigger) -> Thread:
+        """Start a thread. A repeated `idempotency_key` returns the first launch's thread as
+        it is now, scheduling nothing: the store's atomic create decides which came first."""
         first = UserMessage(
             message=trigger.message, source=trigger.source, metadata=dict(trigger.metadata)
         )
@@ -108,38 +123,40 @@ class AgentService:
         thread_id = self._new_id() if key is None else keyed_thread_id(trigger, key)
         thread = Thread(id=thread_id, events=(first,))
         try:
-            self._store.create(thread)
+            self._store.create(thread, schedule=True)
         except ThreadExists:
             if key is None:
                 raise
             return self._store.load(thread_id)
-        return self._drive(thread) if run else thread
-
-    def advance(self, thread_id: str) -> Thread:
-        """Run a stored thread until it pauses; a paused or finished thread is returned as is."""
-        return self._drive(self._store.load(thread_id))
+        return self._scheduler.scheduled(thread)
 
     def respond(
         self,
         thread_id: str,
         response: HumanAnswer | Approval,
         *,
-        run: bool = True,
         expected_version: int | None = None,
     ) -> Thread:
-        """Record a human's answer or approval decision, then run on (with `run=False` only
-        record it; call `advance` later). Raises NotAwaiting (and changes nothing) when the
-        thread is not waiting for this kind of response. With `expected_version` (the version
-        the person saw), raises VersionConflict unless the thread is still exactly there: the
-        store's version check makes this atomic, so a stale form can never answer a newer
-        question."""
+        """Record a human's answer or approval decision and schedule the thread to run on.
+        Raises NotAwaiting (and changes nothing) when the thread is not waiting for this kind
+        of response. With `expected_version` (the version the person saw), raises
+        VersionConflict unless the thread is still exactly there: the store's version check
+        makes this atomic, so a stale form can never answer a newer question."""
         thread = self._store.load(thread_id)
         if expected_version is not None and thread.version != expected_version:
             raise VersionConflict(thread.id, expected_version, thread.version)
         event = response_event(thread, response)
-        self._store.append(thread.id, thread.version, [event])
-        thread = thread.append(event)
-        return self._drive(thread) if run else thread
+        self._store.append(thread.id, thread.version, [event], schedule=True)
+        return self._scheduler.scheduled(thread.append(event))
+
+    def advance(self, thread_id: str) -> Thread:
+        """Schedule a run of a running thread (e.g. after a model outage escalated nothing yet);
+        raises NotAwaiting for a thread that waits for a human or is done."""
+        thread = self._store.load(thread_id)
+        if thread.status != "running":
+            raise NotAwaiting(thread.id, thread.status, "a request to continue")
+        self._store.runs.schedule(thread.id)
+        return self._scheduler.scheduled(thread)
 
     def get(self, thread_id: str) -> Thread:
         return self._store.load(thread_id)
@@ -147,29 +164,6 @@ class AgentService:
     def list_threads(self, status: Status | None = None, limit: int = 50) -> list[ThreadSummary]:
         """Most recently updated threads first (e.g. an inbox of those waiting for a human)."""
         return self._store.list_threads(status, limit)
-
-    def _drive(self, thread: Thread) -> Thread:
-        if self._prefetch and needs_prefetch(thread):
-            thread = self._commit(thread, apply_prefetch(thread, self._prefetch))
-        try:
-            steps = agent.iterate(
-                thread,
-                self._llm,
-                self._tools,
-                max_steps=self._max_steps,
-                max_tokens=self._max_tokens,
-            )
-            for after in steps:
-                thread = self._commit(thread, after)
-        except LLMUnavailable as exc:
-            raise LLMUnavailable(str(exc), thread_id=thread.id) from exc
-        if thread.status in ("waiting_for_human", "waiting_for_approval"):
-            self._channel.notify(thread.id, thread.events[-1])
-        return thread
-
-    def _commit(self, before: Thread, after: Thread) -> Thread:
-        self._store.append(before.id, before.version, after.events[before.version :])
-        return after
 
 
 def response_event(thread: Thread, response: HumanAnswer | Approval) -> Event:

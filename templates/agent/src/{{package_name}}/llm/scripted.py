@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import JsonValue
 
-from ..errors import ConfigError, LLMUnavailable
+from ..errors import ConfigError, LLMRejected, LLMUnavailable
 from ..tools import ToolSpec
 from . import NoToolCall, RawToolCall, Reply
 
@@ -22,10 +22,21 @@ class Request:
     tools: tuple[ToolSpec, ...]
 
 
+@dataclass(frozen=True)
+class Outage:
+    """A scripted model failure that may pass: raised as LLMUnavailable."""
+
+    message: str
+    status: int | None = None
+
+
+Scripted = Reply | Outage
+
+
 class ScriptedLLM:
     """Answers from a queue. `ScriptedLLM().call("multiply", a=3, b=4).call("done_for_now", ...)`"""
 
-    def __init__(self, replies: Iterable[Reply] = ()) -> None:
+    def __init__(self, replies: Iterable[Scripted] = ()) -> None:
         self._replies = deque(replies)
         self.requests: list[Request] = []
 
@@ -44,6 +55,11 @@ class ScriptedLLM:
         self._replies.append(NoToolCall(text))
         return self
 
+    def down(self, message: str = "the model is down", status: int | None = 503) -> "ScriptedLLM":
+        """Queue an outage: that call raises LLMUnavailable."""
+        self._replies.append(Outage(message, status))
+        return self
+
     @property
     def remaining(self) -> int:
         return len(self._replies)
@@ -51,13 +67,18 @@ class ScriptedLLM:
     def next_step(self, system: str, context: str, tools: Sequence[ToolSpec]) -> Reply:
         self.requests.append(Request(system, context, tuple(tools)))
         if not self._replies:
-            raise LLMUnavailable("the scripted LLM has no answers left")
-        return self._replies.popleft()
+            # The script is over and will not grow: a permanent refusal, escalated at once.
+            raise LLMRejected("the scripted LLM has no answers left")
+        reply = self._replies.popleft()
+        if isinstance(reply, Outage):
+            raise LLMUnavailable(reply.message, status=reply.status)
+        return reply
 
     @classmethod
     def from_file(cls, path: str) -> "ScriptedLLM":
         """Load answers from JSON: `[{"name": "multiply", "arguments": {"a": 3}}, {"text": "hi"}]`.
-        `arguments` may also be a string, sent to the parser as is."""
+        `arguments` may also be a string, sent to the parser as is; `{"outage": "why",
+        "status": 503}` is a call that fails as a model outage would."""
         try:
             items = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -67,11 +88,14 @@ class ScriptedLLM:
         return cls(_reply(item, path) for item in items)
 
 
-def _reply(item: object, path: str) -> Reply:
+def _reply(item: object, path: str) -> Scripted:
     if isinstance(item, dict) and isinstance(item.get("name"), str):
         arguments = item.get("arguments", {})
         text = arguments if isinstance(arguments, str) else json.dumps(arguments)
         return RawToolCall(item["name"], text)
     if isinstance(item, dict) and isinstance(item.get("text"), str):
         return NoToolCall(item["text"])
+    if isinstance(item, dict) and isinstance(item.get("outage"), str):
+        status = item.get("status")
+        return Outage(item["outage"], status if isinstance(status, int) else None)
     raise ConfigError(f"{path}: each answer needs a 'name' (tool call) or a 'text' (prose)")
