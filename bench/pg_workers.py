@@ -36,16 +36,15 @@ STEPS_PER_THREAD = 5  # multiplications before done_for_now: 6 decisions per thr
 WORKER_COUNTS = (1, 2, 4)
 LENGTHS = (10, 100, 1000)
 
-# The worker process: the generated project's own run_worker over its own store and queue,
+# The worker process: the generated project's own Runner over its own store and run queue,
 # with a stateless model that decides from the context alone (any worker can take any step).
 DRIVER = """
 import json, sys
 from PKG.config import Settings
 from PKG.llm import RawToolCall
-from PKG.queue import WorkQueue
-from PKG.service import AgentService
+from PKG.execution import Executor
+from PKG.runner import Leases, Runner
 from PKG.store.postgres import PostgresStore
-from PKG.worker import WorkerSettings, run_worker
 
 class StatelessLLM:
     def next_step(self, system, context, tools):
@@ -57,13 +56,15 @@ class StatelessLLM:
 url = sys.argv[1]
 store = PostgresStore(url, max_size=4)
 settings = Settings(_env_file=None, agent_database_url=url, agent_llm=None, agent_max_steps=100)
-service = AgentService(store, StatelessLLM(), settings, prefetch=())
+executor = Executor(store, StatelessLLM(), settings, prefetch=())
+runner = Runner(executor, store.runs, concurrency=1, leases=Leases(poll=0.05), exit_when_idle=True)
 print("ready", flush=True)
 sys.stdin.readline()
-stats = run_worker(service, WorkQueue(store), settings=WorkerSettings(_env_file=None,
-    poll_seconds=0.05), exit_when_idle=True)
+runner.start()
+runner.wait_until_idle()
+runner.stop(5)
 store.close()
-print(json.dumps({"completed": stats.completed}), flush=True)
+print(json.dumps({"completed": runner.completed}), flush=True)
 """
 
 
@@ -80,8 +81,9 @@ class Project:
         self.scripted = self._load("llm.scripted")
         self.postgres = self._load("store.postgres")
         self.sqlite = self._load("store.sqlite")
-        self.queue = self._load("queue")
+        self.runner = self._load("runner")
         self.service = self._load("service")
+        self.execution = self._load("execution")
         self.thread = self._load("thread")
 
     @staticmethod
@@ -155,8 +157,8 @@ def worker_rate(project: Project, url: str, workers: int, seconds: float, driver
     setup = project.postgres.PostgresStore(no_flush(url))
     try:
         with setup.transaction() as conn:
-            conn.execute("TRUNCATE agent_jobs, agent_events, agent_threads")
-        queue = project.queue.WorkQueue(setup)
+            conn.execute("TRUNCATE agent_runs, agent_events, agent_threads")
+        queue = project.service.AgentService(setup, project.runner.Queued())
         for i in range(int(150 * seconds * workers**0.5)):
             queue.launch(project.service.Trigger(message=f"task {i}"))
         env = {**os.environ, "PYTHONPATH": str(project.root / "src")}
@@ -198,7 +200,7 @@ def sqlite_rate(project: Project, directory: Path, seconds: float) -> float:
     """Steps/s of one process running the same threads on the SQLite store."""
     db = directory / "agent.db"
     store = project.sqlite.SQLiteStore(str(db))
-    service = project.service.AgentService(
+    service = project.service.AgentService.foreground(
         store, project.stateless_llm(), project.settings(f"sqlite:///{db}"), prefetch=()
     )
     steps, started = 0, time.perf_counter()
@@ -253,9 +255,9 @@ def step_ms_by_length(project: Project, url: str, lengths: tuple[int, ...]) -> d
                     llm.call("multiply", a=float(i), b=3.0)
                 llm.call("done_for_now", message="done")
                 timing = TimingStore(store)
-                service = project.service.AgentService(timing, llm, project.settings(url), prefetch=())
+                executor = project.execution.Executor(timing, llm, project.settings(url), prefetch=())
                 started = time.perf_counter()
-                service.advance(thread.id)
+                executor.advance(thread.id)
                 marks = timing.marks
                 firsts.append((marks[0] - started) * 1000)
                 laters.append((marks[-1] - marks[0]) / (len(marks) - 1) * 1000)

@@ -36,9 +36,7 @@ def record_thread(agent: GeneratedAgent, db_path: Path, min_events: int) -> Any:
     """Drive the real AgentService until the stored thread holds at least `min_events` events."""
     store = agent.sqlite_store.SQLiteStore(str(db_path))
     llm = agent.scripted.ScriptedLLM()
-    service = agent.service.AgentService.foreground(
-        store, llm, settings(agent, f"sqlite:///{db_path}")
-    )
+    service = agent.service.AgentService.foreground(store, llm, settings(agent, f"sqlite:///{db_path}"))
     try:
         turn = 0
 

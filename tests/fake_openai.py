@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +46,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length))
+        if self.server.failing > 0:  # an outage: 503, as an overloaded API answers
+            self.server.failing -= 1
+            self.server.failures += 1
+            self._send(503, {"error": {"message": "overloaded", "type": "server_error"}})
+            return
+        time.sleep(self.server.latency)
         self.server.requests.append(body)
         name, arguments = choose_tool(body)
         reply = {
@@ -71,8 +78,11 @@ class _Handler(BaseHTTPRequestHandler):
             ],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }
+        self._send(200, reply)
+
+    def _send(self, status: int, reply: dict[str, Any]) -> None:
         data = json.dumps(reply).encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -84,6 +94,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class FakeOpenAIServer(ThreadingHTTPServer):
     requests: list[dict[str, Any]]
+    latency: float = 0.0  # seconds each answer takes, like a real model's
+    failing: int = 0  # the next this many requests get 503
+    failures: int = 0
 
     @property
     def base_url(self) -> str:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from .fake_openai import FakeOpenAIServer, fake_openai
-from .generated import serving
+from .generated import free_port, serving
 
 pytestmark = pytest.mark.slow
 API_TOKEN = "blackbox-api-token-0123456789abcdef"  # serve refuses tokens under 32 characters
@@ -160,6 +160,74 @@ def test_http_launch_approve_and_errors(server: httpx.Client) -> None:
     )
 
 
+def _serve_process(project: Path, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "calc_agent", "serve", "--port", str(port), "--no-auth"],
+        cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+
+
+def test_kill_9_of_serve_then_a_restart_finishes_every_thread_exactly_once(
+    project: Path, model: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    """Nobody calls resume: the restarted server picks up the runs the killed one held."""
+    port = free_port()
+    db = f"sqlite:///{tmp_path / 'kill.db'}"
+    env = _env(project, model, AGENT_DATABASE_URL=db, AGENT_WORKER_LEASE_SECONDS="2")
+    log = tmp_path / "server.log"
+    model.latency = 0.5
+    try:
+        first = _serve_process(project, env, port, log)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            launched = [client.post("/threads", json={"message": f"add {i} and 1"}) for i in range(10)]
+        ids = [response.json()["id"] for response in launched]
+        before = len(model.requests)
+        while len(model.requests) == before:  # model calls are in flight
+            time.sleep(0.05)
+        first.kill()
+        first.wait()
+        second = _serve_process(project, env, port, log)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+                finished = [_wait_for(client, thread_id, "done") for thread_id in ids]
+        finally:
+            second.terminate()
+            assert second.wait(timeout=30) == 0
+    finally:
+        model.latency = 0.0
+    for i, thread in enumerate(finished):
+        assert [r for r in _results(thread, "add")] == [{"result": i + 1.0}], thread
+
+
+def test_a_model_outage_is_retried_recorded_and_the_run_finishes(
+    project: Path, model: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'outage.db'}"
+    env = _env(project, model, AGENT_LLM_RETRY_BASE="0.2", AGENT_DATABASE_URL=db)
+    model.failures = 0
+    model.failing = 3
+    result = _agent(project, env, "run", "add 2 and 3", "--json")
+    thread = _thread(result)
+    assert thread["status"] == "done"
+    assert _results(thread, "add") == [{"result": 5.0}]
+    failed = [e for e in thread["events"] if e["type"] == "model_call_failed"]
+    assert len(failed) == model.failures == 3
+    assert {e["status"] for e in failed} == {503}
+    assert "waiting: model request failed: HTTP 503" in result.stderr
+    # The model never saw its outages.
+    assert all("model_call_failed" not in r["messages"][-1]["content"] for r in model.requests)
+
+
 def test_openai_compatible_minimal_project_needs_no_key(model: FakeOpenAIServer, tmp_path: Path) -> None:
     """A local server (Ollama, vLLM) needs only OPENAI_BASE_URL; the human tools drive the thread."""
     project = _generate(tmp_path / "calc-agent", "llm_provider=openai_compatible", "example=minimal")
@@ -200,9 +268,11 @@ def pg_schema() -> Iterator[str]:
 def test_postgres_project_serves_and_a_worker_runs_the_thread(
     model: FakeOpenAIServer, pg_schema: str, tmp_path: Path
 ) -> None:
-    """The scale-out shape: `serve` only queues, a separate `worker` process takes the steps."""
+    """The scale-out shape: `serve` only queues (and needs no model key), a separate `worker`
+    process takes the steps."""
     project = _generate(tmp_path / "calc-agent", "state_store=postgres")
     env = _env(project, model, AGENT_DATABASE_URL=pg_schema, AGENT_API_TOKEN=API_TOKEN)
+    api_env = {k: v for k, v in env.items() if k != "OPENAI_API_KEY"}
     worker = subprocess.Popen(
         [sys.executable, "-m", "calc_agent", "worker", "--concurrency", "2"],
         cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -210,7 +280,7 @@ def test_postgres_project_serves_and_a_worker_runs_the_thread(
     )  # fmt: skip
     try:
         with (
-            serving(project, "calc_agent", env, tmp_path / "server.log") as base,
+            serving(project, "calc_agent", api_env, tmp_path / "server.log") as base,
             httpx.Client(base_url=base, headers={"Authorization": f"Bearer {API_TOKEN}"}) as client,
         ):
             launched = client.post("/threads", json={"message": "divide 8 by 2"})
