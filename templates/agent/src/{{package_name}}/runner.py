@@ -162,6 +162,8 @@ class Runner:
         its current step), then every claim still held is handed back for another process."""
         self._stopping.set()
         self.wake()
+        if self._dispatcher.ident is None:  # never started (e.g. serve refused its settings)
+            return
         self._dispatcher.join()
         deadline = time.monotonic() + grace
         while self._heartbeat.held() and time.monotonic() < deadline:
