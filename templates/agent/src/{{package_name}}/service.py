@@ -17,6 +17,7 @@ from .config import Settings
 from .errors import LLMUnavailable, NotAwaiting, ThreadExists, VersionConflict
 from .events import ApprovalDecision, Event, HumanResponse, UserMessage
 from .llm import LLM
+from .logs import thread_context
 from .people import Door
 from .prefetch import DEFAULT_PREFETCH, Prefetch, apply_prefetch, needs_prefetch
 from .store import ThreadStore, ThreadSummary
@@ -149,6 +150,10 @@ class AgentService:
         return self._store.list_threads(status, limit)
 
     def _drive(self, thread: Thread) -> Thread:
+        with thread_context(thread.id):  # log lines of this run carry its thread id
+            return self._run(thread)
+
+    def _run(self, thread: Thread) -> Thread:
         if self._prefetch and needs_prefetch(thread):
             thread = self._commit(thread, apply_prefetch(thread, self._prefetch))
         try:
