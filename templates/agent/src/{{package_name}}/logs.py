@@ -69,7 +69,8 @@ def log_format(environ: Mapping[str, str] = os.environ) -> str:
 
 
 def configure(fmt: str, *, level: int = logging.INFO, stream: TextIO | None = None) -> None:
-    """One stderr handler on the root logger, in `fmt`; calling it again replaces it."""
+    """One stderr handler on the root logger, in `fmt`, showing `level` and above; calling it
+    again replaces it."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(ThreadIdFilter())
@@ -77,5 +78,9 @@ def configure(fmt: str, *, level: int = logging.INFO, stream: TextIO | None = No
     for old in [h for h in root.handlers if getattr(h, "agent_handler", False)]:
         root.removeHandler(old)
     handler.agent_handler = True  # type: ignore[attr-defined]
+    # The level is the handler's: a root level set elsewhere (pytest's caplog) is left alone
+    # unless it would hide what this handler should show.
+    handler.setLevel(level)
     root.addHandler(handler)
-    root.setLevel(level)
+    if root.getEffectiveLevel() > level:
+        root.setLevel(level)
