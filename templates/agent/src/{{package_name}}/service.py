@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import agent
+from .budget import ContextWindow
 from .channels import HumanChannel, LogChannel
 from .config import Settings
 from .errors import LLMUnavailable, NotAwaiting, ThreadExists, VersionConflict
@@ -88,6 +89,9 @@ class AgentService:
         self._llm = llm
         self._max_steps = settings.agent_max_steps
         self._max_tokens = settings.agent_max_tokens_per_thread
+        self._window = ContextWindow(
+            settings.agent_context_tokens, settings.agent_context_clip_chars
+        )
         self._prefetch = tuple(prefetch)
         # Pre-fetched data is already in the context: the model is not offered those tools.
         self._tools = (tools or discover()).without(p.name for p in self._prefetch)
@@ -163,6 +167,7 @@ class AgentService:
                 self._tools,
                 max_steps=self._max_steps,
                 max_tokens=self._max_tokens,
+                window=self._window,
             )
             for after in steps:
                 thread = self._commit(thread, after)
