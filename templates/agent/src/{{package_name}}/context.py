@@ -149,7 +149,7 @@ def _pinned_tail(thread: Thread, hidden: set[int]) -> set[int]:
         pinned.add(last)
     errors = [i for i in thread.error_positions[-1:] if i not in hidden]
     for i in errors:
-        if all(isinstance(e, ToolCall) for e in thread.events[i + 1 :]):
+        if all(isinstance(e, ToolCall | ModelCallFailed) for e in thread.events[i + 1 :]):
             pinned.add(i)
             error = thread.events[i]
             if isinstance(error, ErrorEvent) and error.stage == "tool" and i > 0:

@@ -91,17 +91,6 @@ class LLMRejected(AgentError):
         self.status = status
 
 
-class LLMRejected(AgentError):
-    """The model's API refused the request and would refuse it again (400 such as a context too
-    long, 401/403, 404 unknown model). Permanent: the thread is escalated to a human at once."""
-
-    http_status = 502
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 class StoreUnavailable(AgentError):
     """The thread store cannot be used right now (SQLite locked by another writer past the busy
     timeout, PostgreSQL down). Nothing was written; retry or resume once it is back."""
