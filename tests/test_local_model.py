@@ -155,7 +155,8 @@ def test_a_too_small_model_answers_prose_errors_escalate_and_the_thread_resumes(
     assert resumed["id"] == thread["id"]
     assert resumed["version"] > thread["version"]
     assert resumed["events"][: thread["version"]] == thread["events"]
-    assert {"type": "human_response", "answer": "Use the multiply tool."} in resumed["events"]
+    answers = [e["answer"] for e in resumed["events"] if e["type"] == "human_response"]
+    assert answers == ["Use the multiply tool."]
 
 
 def test_json_mode_forces_a_call_through_the_loop(project: Path, server: str) -> None:
@@ -168,6 +169,7 @@ def test_json_mode_forces_a_call_through_the_loop(project: Path, server: str) ->
     assert first["intent"] in ("add", "subtract", "multiply", "divide", "done_for_now",
                                "request_more_information")  # fmt: skip
     follow = thread["events"][thread["events"].index(first) + 1 :]
-    if first["intent"] in ("add", "subtract", "multiply", "divide"):
-        assert follow and follow[0]["type"] in ("tool_result", "error")  # it ran
-    assert thread["status"] in ("waiting_for_human", "done", "waiting_for_approval")
+    if follow:  # it ran (a result or the tool's error), or the loop went on after it
+        assert follow[0]["type"] in ("tool_result", "error", "tool_call", "escalation")
+    else:  # it is what the thread now waits on: an approval, a question, or the final answer
+        assert thread["status"] in ("waiting_for_human", "done", "waiting_for_approval")

@@ -9,9 +9,11 @@ thread keeps the blocks (`Thread.context_blocks`), so building a context is most
   block says what was left out. The same thread always gives the same context.
 """
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import accumulate
 
 from . import tagged
 from .budget import DEFAULT_CLIP_CHARS, estimate_tokens
@@ -90,25 +92,13 @@ def _clip(block: str, limit: int) -> str:
 
 
 def _fit(thread: Thread, blocks: Sequence[str], hidden: set[int], tokens: int) -> str:
-    """The context cut to `tokens`: the pinned events, the newest that fit, one omitted block.
-    Costs what the kept events cost, not what the thread's length does."""
+    """The context cut to `tokens`: the pinned events, the newest that fit, one omitted block."""
     events = thread.events
     head = _head(events)
     pinned = set(head) | _pinned_tail(thread, hidden)
-
-    def cost(i: int) -> int:
-        return estimate_tokens(blocks[i]) + 1  # +1: the separator, so sums stay upper bounds
-
-    left = tokens - sum(cost(i) for i in pinned) - _OMITTED_TOKENS
-    cut = len(events)  # events from here on are all shown (pinned or recent)
-    for i in range(len(events) - 1, len(head) - 1, -1):
-        if i in pinned or i in hidden or not blocks[i]:
-            cut = i
-            continue
-        if cost(i) > left:
-            break
-        left -= cost(i)
-        cut = i
+    pinned_cost = sum(estimate_tokens(blocks[i]) + 1 for i in pinned)
+    left = tokens - pinned_cost - _OMITTED_TOKENS
+    cut = _newest_that_fit(blocks, len(head), pinned | hidden, left)
     # What answers an event that is left out goes too, since alone it only misleads.
     while cut < len(events) and cut not in pinned and _answers(events[cut]):
         cut += 1
@@ -121,8 +111,33 @@ def _fit(thread: Thread, blocks: Sequence[str], hidden: set[int], tokens: int) -
         parts.append(_omitted_block(left_out))
     later = sorted(i for i in pinned if len(head) <= i < cut)
     parts.extend(blocks[i] for i in later if blocks[i])
-    parts.extend(blocks[i] for i in range(cut, len(events)) if i not in hidden and blocks[i])
+    tail_hidden = [i - cut for i in sorted(hidden) if i >= cut]
+    parts.extend(_without(blocks[cut:], tail_hidden))
     return SEPARATOR.join(parts)
+
+
+def _newest_that_fit(blocks: Sequence[str], start: int, free: set[int], left: int) -> int:
+    """The first position of the longest run of newest blocks (from `start` on) whose tokens add
+    up to at most `left`; the `free` positions cost nothing (counted or hidden elsewhere). Reads
+    the blocks from the newest in chunks, so its cost follows what is kept, not the thread."""
+    cut = len(blocks)
+    free_positions = sorted(free)
+    chunk = 32  # doubled each round: few blocks read past the cut, few rounds on long runs
+    while cut > start:
+        low = max(start, cut - chunk)
+        chunk *= 2
+        # +1 per block for its separator, so the sum stays an upper bound of the joined text.
+        costs = [tokens + 1 if tokens else 0 for tokens in map(estimate_tokens, blocks[low:cut])]
+        first, last = bisect_left(free_positions, low), bisect_left(free_positions, cut)
+        for i in free_positions[first:last]:
+            costs[i - low] = 0
+        totals = list(accumulate(reversed(costs)))
+        fitting = bisect_right(totals, left)
+        if fitting < len(totals):
+            return cut - fitting
+        left -= totals[-1]
+        cut = low
+    return cut
 
 
 def _head(events: Sequence[Event]) -> list[int]:

@@ -41,7 +41,7 @@ LONG_BLOCK = MIN_CLIP_CHARS
 Kind = tuple[str, str | None]
 # `Rendered.kinds` keeps running counts every this many events, so counting the events of any
 # range costs at most this many looks, however long the thread.
-KIND_CHECKPOINT = 256
+KIND_CHECKPOINT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ class Rendered:
     blocks: tuple[str, ...]
     errors: tuple[int, ...]
     long: tuple[int, ...]  # blocks longer than LONG_BLOCK characters
-    kinds: tuple[Counter[Kind], ...]  # kinds[k]: the rendered events among the first k * 256
+    kinds: tuple[Counter[Kind], ...]  # kinds[k]: the rendered events among the first k * 64
 
     @classmethod
     def of(cls, events: tuple[Event, ...]) -> "Rendered":
