@@ -137,7 +137,7 @@ def test_a_too_small_model_answers_prose_errors_escalate_and_the_thread_resumes(
     thread = _agent(project, server, "run", "What is 3 times 4?", AGENT_MAX_STEPS="6")
     decisions = _decisions(thread)
     assert decisions, thread
-    assert all(d["tool_mode"] == "native" for d in decisions)  # recorded per call
+    assert all(d["llm_call"]["tool_mode"] == "native" for d in decisions)  # recorded per call
     errors = [d for d in decisions if d["type"] == "error"]
     assert errors, "the server ignores tools: some answer must be prose"
     assert all(e["message"].startswith("expected exactly one tool call, got text:") for e in errors)
@@ -165,7 +165,7 @@ def test_json_mode_forces_a_call_through_the_loop(project: Path, server: str) ->
     calls = [d for d in _decisions(thread) if d["type"] == "tool_call"]
     assert calls, thread  # the grammar leaves the model no way but a call
     first = calls[0]
-    assert first["tool_mode"] == "json"
+    assert first["llm_call"]["tool_mode"] == "json"
     assert first["intent"] in ("add", "subtract", "multiply", "divide", "done_for_now",
                                "request_more_information")  # fmt: skip
     follow = thread["events"][thread["events"].index(first) + 1 :]

@@ -147,9 +147,7 @@ def run(
 ) -> Thread:
     """Run until the thread pauses or finishes (no persistence; see AgentService for that)."""
     last = thread
-    steps = iterate(
-        thread, llm, tools, max_steps=max_steps, max_tokens=max_tokens, window=window
-    )
+    steps = iterate(thread, llm, tools, max_steps=max_steps, max_tokens=max_tokens, window=window)
     for last in steps:  # noqa: B007
         pass
     return last

@@ -6,9 +6,8 @@ renders only its new events, however long the thread is.
 """
 
 from bisect import bisect_left
-from collections.abc import Iterable
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
