@@ -7,6 +7,7 @@ thread and the same model answer always give the same result.
 
 from collections.abc import Iterator
 
+from .budget import ContextWindow
 from .context import render_context
 from .errors import clip
 from .events import CallRecord, ErrorEvent, Escalation, Event, ToolCall, ToolResult
@@ -20,8 +21,14 @@ ERROR_LIMIT = 3  # consecutive errors before a human is asked to step in
 DEFAULT_MAX_STEPS = 20
 
 
-def step(thread: Thread, llm: LLM, tools: ToolRegistry) -> Thread:
-    """One decision. A thread that is not running is returned unchanged."""
+DEFAULT_WINDOW = ContextWindow()
+
+
+def step(
+    thread: Thread, llm: LLM, tools: ToolRegistry, window: ContextWindow = DEFAULT_WINDOW
+) -> Thread:
+    """One decision. A thread that is not running is returned unchanged. `window` bounds what
+    the model is sent (AGENT_CONTEXT_TOKENS, AGENT_CONTEXT_CLIP_CHARS)."""
     if thread.status != "running":
         return thread
     approved = thread.approved_call
@@ -30,7 +37,9 @@ def step(thread: Thread, llm: LLM, tools: ToolRegistry) -> Thread:
         return _escalate_if_failing(thread.append(execute(approved, tools)))
     specs = tools.specs()
     system = render_system_prompt(specs)
-    reply = llm.next_step(system, render_context(thread), specs)
+    budget = window.for_context(system, specs)
+    context = render_context(thread, budget, clip_chars=window.clip_chars)
+    reply = llm.next_step(system, context, specs)
     record = call_record(reply.info, prompt_version(system, specs))
     return _escalate_if_failing(thread.append(*decide(reply, tools, record)))
 
@@ -70,6 +79,7 @@ def decide(reply: Reply, tools: ToolRegistry, record: CallRecord | None = None) 
         arguments=call.model_dump(mode="json", exclude={"intent"}),
         policy=tool.policy,
         llm_call=record,
+        dropped_calls=", ".join(reply.dropped) or None,
     )
     # The decision is recorded before the handler runs: two separate, observable events.
     return [recorded, execute(recorded, tools, call)] if tool.policy is Policy.SYNC else [recorded]
@@ -104,13 +114,14 @@ def iterate(
     *,
     max_steps: int = DEFAULT_MAX_STEPS,
     max_tokens: int | None = None,
+    window: ContextWindow = DEFAULT_WINDOW,
 ) -> Iterator[Thread]:
     """Yield the thread after each step until it needs a human, is done, or hits a limit: the
     step cap, or the token budget (`max_tokens`, counted since a human last spoke)."""
     while thread.status == "running":
         # An approved call runs whatever the limits: the human already decided.
         limit = None if thread.approved_call else over_limit(thread, max_steps, max_tokens)
-        thread = step(thread, llm, tools) if limit is None else thread.append(limit)
+        thread = step(thread, llm, tools, window) if limit is None else thread.append(limit)
         yield thread
 
 
@@ -132,10 +143,11 @@ def run(
     *,
     max_steps: int = DEFAULT_MAX_STEPS,
     max_tokens: int | None = None,
+    window: ContextWindow = DEFAULT_WINDOW,
 ) -> Thread:
     """Run until the thread pauses or finishes (no persistence; see AgentService for that)."""
     last = thread
-    steps = iterate(thread, llm, tools, max_steps=max_steps, max_tokens=max_tokens)
+    steps = iterate(thread, llm, tools, max_steps=max_steps, max_tokens=max_tokens, window=window)
     for last in steps:  # noqa: B007
         pass
     return last

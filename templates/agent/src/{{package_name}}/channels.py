@@ -22,6 +22,12 @@ class LogChannel:
 
     def notify(self, thread_id: str, event: Event) -> None:
         if isinstance(event, ToolCall):
-            log.info("thread %s waits for a human: %s %s", thread_id, event.intent, event.arguments)
+            log.info(
+                "thread %s waits for a human: %s %s",
+                *(thread_id, event.intent, event.arguments),
+                extra={"thread_id": thread_id},
+            )
         elif isinstance(event, Escalation):
-            log.warning("thread %s escalated: %s", thread_id, event.reason)
+            log.warning(
+                "thread %s escalated: %s", thread_id, event.reason, extra={"thread_id": thread_id}
+            )

@@ -115,6 +115,8 @@ class ToolCall(EventBase):
     prefetched: Annotated[bool, INTERNAL] = False
     # The model call that made this decision; None for pre-fetched calls and older threads.
     llm_call: Annotated[CallRecord | None, INTERNAL] = None
+    # Further calls the model sent in the same reply; none of them ran (one call per step).
+    dropped_calls: str | None = None
 
 
 class ToolResult(EventBase):

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from . import agent
+from .budget import ContextWindow
 from .channels import HumanChannel, LogChannel
 from .config import Settings
 from .errors import LLMRejected, LLMUnavailable, clip
 from .events import Escalation, ModelCallFailed
 from .llm import LLM
+from .logs import thread_context
 from .prefetch import DEFAULT_PREFETCH, Prefetch, apply_prefetch, needs_prefetch
 from .store import ThreadStore
 from .thread import Thread
@@ -83,6 +85,9 @@ class Executor:
         self._llm = llm
         self._max_steps = settings.agent_max_steps
         self._max_tokens = settings.agent_max_tokens_per_thread
+        self._window = ContextWindow(
+            settings.agent_context_tokens, settings.agent_context_clip_chars
+        )
         self._deadline = settings.agent_llm_retry_deadline
         self._base = settings.agent_llm_retry_base
         self._prefetch = tuple(prefetch)
@@ -95,7 +100,10 @@ class Executor:
     def advance(self, thread_id: str, keep_going: Callable[[], bool] = lambda: True) -> Outcome:
         """Run the thread's steps while `keep_going()` (checked between steps). Store errors
         propagate: the runner's lease then runs out and the run is claimed again."""
-        thread = self._store.load(thread_id)
+        with thread_context(thread_id):  # log lines of this run carry its thread id
+            return self._advance(self._store.load(thread_id), keep_going)
+
+    def _advance(self, thread: Thread, keep_going: Callable[[], bool]) -> Outcome:
         if self._prefetch and needs_prefetch(thread):
             thread = self._commit(thread, apply_prefetch(thread, self._prefetch))
         try:
@@ -105,6 +113,7 @@ class Executor:
                 self.tools,
                 max_steps=self._max_steps,
                 max_tokens=self._max_tokens,
+                window=self._window,
             )
             for after in steps:
                 thread = self._commit(thread, after)

@@ -29,6 +29,21 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def clip_block(rendered: str, limit: int) -> str:
+    """`rendered` (a block) with its body cut to `limit` characters and the cut noted with the
+    body's full length; the tags stay intact. Blocks within the limit come back as they are."""
+    head, _, rest = rendered.partition("\n")
+    body, _, tail = rest.rpartition("\n")
+    if len(body) <= limit:
+        return rendered
+    kept = _PARTIAL_ENTITY.sub("", body[:limit]).rstrip()  # never half of an &amp; behind
+    note = f"[clipped: {limit:,} of {len(body):,} characters shown; the thread keeps them all]"
+    return f"{head}\n{kept}\n{note}\n{tail}"
+
+
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+
+
 def block(tag: str, data: Mapping[str, JsonValue]) -> str:
     """Render `data` as `<tag>`, one YAML-ish line per field, `</tag>`."""
     lines = [f"<{tag}>"]

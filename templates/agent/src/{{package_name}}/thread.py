@@ -6,12 +6,14 @@ renders only its new events, however long the thread is.
 """
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
+from .budget import MIN_CLIP_CHARS
 from .events import (
     ApprovalDecision,
     CallRecord,
@@ -30,6 +32,15 @@ Status = Literal["running", "waiting_for_human", "waiting_for_approval", "done"]
 STATUSES: tuple[Status, ...] = ("running", "waiting_for_human", "waiting_for_approval", "done")
 
 _HUMAN_INPUT = (UserMessage, HumanResponse, ApprovalDecision)
+# Blocks longer than this are noted in `Rendered.long`: the only candidates for clipping.
+LONG_BLOCK = MIN_CLIP_CHARS
+
+
+# What an event is, for counting what a context leaves out: its type and tool, if any.
+Kind = tuple[str, str | None]
+# `Rendered.kinds` keeps running counts every this many events, so counting the events of any
+# range costs at most this many looks, however long the thread.
+KIND_CHECKPOINT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,29 +83,60 @@ class Usage:
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A thread's events as context blocks, and where its errors are (for compaction)."""
+    """A thread's events as context blocks, and where its errors and long blocks are, with running
+    counts of its kinds of event (for compaction, clipping and budgeting, so a step never scans
+    every event)."""
 
     events: tuple[Event, ...]  # what the blocks were rendered from (checked by identity)
     blocks: tuple[str, ...]
     errors: tuple[int, ...]
+    long: tuple[int, ...]  # blocks longer than LONG_BLOCK characters
+    kinds: tuple[Counter[Kind], ...]  # kinds[k]: the rendered events among the first k * 64
 
     @classmethod
-    def of(cls, events: tuple[Event, ...], start: int = 0) -> "Rendered":
-        """Render `events[start:]` (the first `start` are covered by `extended`)."""
-        new = events[start:]
-        blocks = tuple([event.context_block for event in new])
-        errors = tuple([start + i for i, e in enumerate(new) if isinstance(e, ErrorEvent)])
-        return cls(events, blocks, errors)
+    def of(cls, events: tuple[Event, ...]) -> "Rendered":
+        return cls((), (), (), (), (Counter(),)).extended(events)
 
     def extended(self, events: tuple[Event, ...]) -> "Rendered":
-        """The same for `events`, which begin with this rendering's events."""
-        tail = Rendered.of(events, len(self.events))
-        return Rendered(events, self.blocks + tail.blocks, self.errors + tail.errors)
+        """The same for `events`, which begin with this rendering's events; only the new events
+        are rendered."""
+        start = len(self.events)
+        new = events[start:]
+        blocks = self.blocks + tuple([event.context_block for event in new])
+        errors = self.errors + tuple(
+            [start + i for i, e in enumerate(new) if isinstance(e, ErrorEvent)]
+        )
+        long = self.long + tuple(
+            [i for i in range(start, len(blocks)) if len(blocks[i]) > LONG_BLOCK]
+        )
+        kinds = list(self.kinds)
+        while len(kinds) * KIND_CHECKPOINT <= len(events):
+            upto = (len(kinds) - 1) * KIND_CHECKPOINT
+            kinds.append(kinds[-1] + _count(events, blocks, upto, upto + KIND_CHECKPOINT))
+        return Rendered(events, blocks, errors, long, tuple(kinds))
 
     def prefix(self, events: tuple[Event, ...]) -> "Rendered":
         """The same for `events`, the first `len(events)` of this rendering's events."""
         upto = len(events)
-        return Rendered(events, self.blocks[:upto], self.errors[: bisect_left(self.errors, upto)])
+        errors = self.errors[: bisect_left(self.errors, upto)]
+        long = self.long[: bisect_left(self.long, upto)]
+        kinds = self.kinds[: upto // KIND_CHECKPOINT + 1]
+        return Rendered(events, self.blocks[:upto], errors, long, kinds)
+
+    def kinds_before(self, stop: int) -> Counter[Kind]:
+        """The kinds of the rendered events among the first `stop` (events kept for people only,
+        which render as "", are not counted)."""
+        checkpoint = min(stop // KIND_CHECKPOINT, len(self.kinds) - 1)
+        start = checkpoint * KIND_CHECKPOINT
+        return self.kinds[checkpoint] + _count(self.events, self.blocks, start, stop)
+
+
+def kind(event: Event) -> Kind:
+    return event.type, getattr(event, "intent", None)
+
+
+def _count(events: Sequence[Event], blocks: Sequence[str], start: int, stop: int) -> Counter[Kind]:
+    return Counter([kind(events[i]) for i in range(start, stop) if blocks[i]])
 
 
 # Where a thread keeps its rendering: in the instance dict, beside the fields, so it is not part
@@ -202,6 +244,11 @@ class Thread(BaseModel):
     def error_positions(self) -> tuple[int, ...]:
         """The indices of the error events."""
         return self.rendered.errors
+
+    @property
+    def long_positions(self) -> tuple[int, ...]:
+        """The indices of the events whose block is longer than LONG_BLOCK characters."""
+        return self.rendered.long
 
     @property
     def rendered(self) -> Rendered:
