@@ -196,7 +196,7 @@ CASES: dict[str, Case] = {
         lambda p: add_module(p, "memory.py", "from langchain.memory import ConversationBufferMemory\n"),
     ),
     "context renderer never called": Case(
-        3, "warn", lambda p: substitute(p, r"\brender_context\(thread\)", "str(thread)")
+        3, "warn", lambda p: substitute(p, r"\brender_context\(thread[^)]*\)", "str(thread)")
     ),
     "untyped tool argument": Case(4, "fail", lambda p: add_module(p, "tools/webhook.py", TOOL_WITH_ANY)),
     "unregistered tool": Case(

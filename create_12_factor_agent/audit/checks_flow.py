@@ -31,9 +31,17 @@ def check_control_flow(project: Project, _tools: ToolScan) -> Finding:
             "no explicit agent loop calling step()",
             "write the loop yourself: while the thread is running, step(thread), up to max_steps",
         )
+    # The limit may sit in a helper the loop calls (e.g. `over_limit(thread, max_steps)`).
+    called = {
+        node.func.id
+        for _, func in loops
+        for node in ast.walk(func)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    helpers = [(m, f) for m in project.modules for f in m.functions if f.name in called]
     limits = [
         Evidence(module.rel, node.lineno, f"{func.name}() stops at a step limit")
-        for module, func in loops
+        for module, func in [*loops, *helpers]
         for node in ast.walk(func)
         if isinstance(node, ast.Compare) and _mentions_limit(node)
     ]
