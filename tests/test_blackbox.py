@@ -236,7 +236,8 @@ def test_openai_compatible_minimal_project_needs_no_key(model: FakeOpenAIServer,
     assert asked["status"] == "waiting_for_human"
     offered = {tool["function"]["name"] for tool in model.requests[-1]["tools"]}
     assert offered == {"request_more_information", "done_for_now"}
-    assert model.requests[-1]["tool_choice"] == "auto"  # what local servers reliably support
+    # The tool-mode ladder starts at native calls; it steps down only when a server refuses them.
+    assert model.requests[-1]["tool_choice"] == "required"
     done = _thread(_agent(project, env, "resume", asked["id"], "--answer", "mostly meetings", "--json"))
     assert done["status"] == "done"
     assert [e for e in done["events"] if e["type"] == "human_response"]

@@ -29,6 +29,7 @@ SCRIPT = [
     ("Example tools", "2"),
     ("GitHub Actions", ""),
     ("Dockerfile", "n"),
+    ("MCP servers", ""),
 ]
 
 
@@ -75,3 +76,4 @@ def test_questions_are_asked_on_a_terminal(tmp_path: Path) -> None:
     assert answers["example"] == "minimal"
     assert answers["github_ci"] is True
     assert answers["docker"] is False
+    assert answers["mcp"] is False

@@ -17,7 +17,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
@@ -230,23 +231,32 @@ class Runner:
             self.wake()
 
 
-def run_until_signalled(runner: Runner, grace: float) -> None:
-    """Run until SIGTERM or SIGINT, then stop gracefully (see `Runner.stop`)."""
+@contextmanager
+def stop_signals() -> Iterator[threading.Event]:
+    """Within the block, SIGTERM and SIGINT only set the event it yields; the previous handlers
+    come back afterwards. (uvicorn re-raises the signal it stopped on once it has shut down: with
+    Python's default handler that would end `serve` before the runner's grace period.)"""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("runner %s stopping after the current steps (%.0f s grace)", runner.id, grace)
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        runner.start()
-        while not stop.wait(0.5):
-            pass
-        runner.stop(grace)
+        yield stop
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def run_until_signalled(runner: Runner, grace: float) -> None:
+    """Run until SIGTERM or SIGINT, then stop gracefully (see `Runner.stop`)."""
+    with stop_signals() as stop:
+        runner.start()
+        while not stop.wait(0.5):
+            pass
+        log.info("runner %s stopping after the current steps (%.0f s grace)", runner.id, grace)
+        runner.stop(grace)
 
 
 class Foreground:
