@@ -29,16 +29,14 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.fake_openai import choose_tool  # noqa: E402  (the black-box tests' model, reused)
+from tests.fake_openai import fake_openai  # noqa: E402  (the black-box tests' model, reused)
 
 PACKAGE = "loadagent"
 TOKEN = "load-bench-token-0123456789abcdef0123456789"  # 32+ characters, as serve requires
@@ -64,62 +62,6 @@ class Result:
     @property
     def done_vs_ideal(self) -> float:
         return self.done_s / self.ideal_s
-
-
-class SlowModel(ThreadingHTTPServer):
-    """Chat Completions after `latency` seconds; one thread per request, a deep listen queue."""
-
-    request_queue_size = 1024
-    daemon_threads = True
-    latency = 0.2
-    calls = 0
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: SlowModel
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-        time.sleep(self.server.latency)
-        self.server.calls += 1
-        name, arguments = choose_tool(body)
-        call = {"id": "call_1", "type": "function",
-                "function": {"name": name, "arguments": json.dumps(arguments)}}  # fmt: skip
-        reply = {
-            "id": f"chatcmpl-{uuid.uuid4().hex[:8]}", "object": "chat.completion", "created": 0,
-            "model": body.get("model", "fake"),
-            "choices": [{"index": 0, "finish_reason": "tool_calls",
-                         "message": {"role": "assistant", "content": None, "tool_calls": [call]}}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110},
-        }  # fmt: skip
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
-@contextmanager
-def slow_model(latency: float) -> Iterator[SlowModel]:
-    server = SlowModel(("127.0.0.1", 0), _Handler)
-    server.latency = latency
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def generate(parent: Path, store: str) -> Path:
@@ -227,7 +169,7 @@ def drive(base: str, threads: int) -> tuple[list[float], list[float], float, flo
 
 def run_setup(name: str, project: Path, latency: float, threads: int, workers: int, database: str) -> Result:
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANTHROPIC_", "AGENT_"))}
-    with ExitStack() as stack, slow_model(latency) as model:
+    with ExitStack() as stack, fake_openai(latency) as model:
         env = {
             **base_env,
             "PYTHONPATH": str(project / "src"),

@@ -42,6 +42,7 @@ def choose_tool(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 class _Handler(BaseHTTPRequestHandler):
     server: FakeOpenAIServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDKs' connection pools expect
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
@@ -93,6 +94,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FakeOpenAIServer(ThreadingHTTPServer):
+    request_queue_size = 1024  # the load bench opens hundreds of connections at once
+    daemon_threads = True
     requests: list[dict[str, Any]]
     latency: float = 0.0  # seconds each answer takes, like a real model's
     failing: int = 0  # the next this many requests get 503
@@ -105,9 +108,10 @@ class FakeOpenAIServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def fake_openai() -> Iterator[FakeOpenAIServer]:
+def fake_openai(latency: float = 0.0) -> Iterator[FakeOpenAIServer]:
     server = FakeOpenAIServer(("127.0.0.1", 0), _Handler)
     server.requests = []
+    server.latency = latency
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
