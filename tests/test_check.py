@@ -163,6 +163,14 @@ def _many_tools(project: Path) -> None:
         add_module(project, f"tools/extra_{i}.py", EXTRA_TOOL.format(i=i))
 
 
+def _delete_loop_tests(project: Path) -> None:
+    """Delete every test module that calls step(), as a user pruning "slow" tests might."""
+    loop_tests = [f for f in (project / "tests").glob("test_*.py") if re.search(r"\bstep\(", f.read_text())]
+    assert loop_tests
+    for file in loop_tests:
+        file.unlink()
+
+
 @dataclass(frozen=True)
 class Case:
     factor: int
@@ -186,7 +194,7 @@ CASES: dict[str, Case] = {
     ),
     "prompt files plus an inline prompt": Case(
         2,
-        "warn",
+        "fail",
         lambda p: add_module(p, "extra.py", 'BACKUP = "You are a helpful agent, ' + "y" * 80 + '"\n'),
     ),
     "no context renderer": Case(3, "fail", lambda p: remove(p, "context.py")),
@@ -263,7 +271,9 @@ CASES: dict[str, Case] = {
     "high step cap": Case(10, "warn", lambda p: add_module(p, "limits.py", "MAX_STEPS = 50\n")),
     "module-level state": Case(12, "fail", lambda p: add_module(p, "cache.py", MUTATED_GLOBAL)),
     "global statement": Case(12, "fail", lambda p: add_module(p, "counter.py", GLOBAL_STATEMENT)),
-    "no reducer": Case(12, "warn", lambda p: substitute(p, r"def step\(", "def decide_once(")),
+    "no reducer": Case(12, "warn", lambda p: substitute(p, r"def step\(", "def decide_once("), (1,)),
+    "no tests directory": Case(1, "fail", lambda p: shutil.rmtree(p / "tests")),
+    "loop tests deleted": Case(1, "fail", _delete_loop_tests),
     "no pre-fetch": Case(13, "warn", lambda p: remove(p, "prefetch.py")),
     "syntax error": Case(0, "fail", lambda p: add_module(p, "broken.py", "def oops(:\n")),
 }
@@ -278,7 +288,8 @@ def test_breaking_a_project_is_caught_by_the_right_factor(project: Path, name: s
     finding = report.by_factor(case.factor)
     assert finding.status == case.status, finding
     assert finding.fix, "a finding that is not a pass says how to fix it"
-    assert report.ok is (case.status == "warn")
+    knock_on_failed = any(report.by_factor(f).status == "fail" for f in case.knock_on)
+    assert report.ok is (case.status == "warn" and not knock_on_failed)
     others = {f: s for f, s in statuses(report).items() if f not in (case.factor, *case.knock_on)}
     assert set(others.values()) == {"pass"}, others
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from create_12_factor_agent.audit.checks_flow import check_control_flow, check_errors, check_triggers
+from create_12_factor_agent.audit.checks_language import check_natural_language
 from create_12_factor_agent.audit.checks_prompts import check_context, check_prefetch, check_prompts
 from create_12_factor_agent.audit.checks_state import check_entry_points, check_reducer, check_thread_state
 from create_12_factor_agent.audit.checks_tools import check_focus, check_human_contact, check_tools
@@ -18,6 +19,7 @@ __all__ = ["AuditReport", "Evidence", "Finding", "NotAProjectError", "Status", "
 Check = Callable[[Project, ToolScan], Finding]
 
 CHECKS: tuple[Check, ...] = (
+    check_natural_language,
     check_prompts,
     check_context,
     check_tools,

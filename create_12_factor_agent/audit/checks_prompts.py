@@ -54,8 +54,8 @@ def check_prompts(project: Project, _tools: ToolScan) -> Finding:
             "render the prompt files explicitly, e.g. prompts.py reading prompts/<name>.md",
             files,
         )
-    if inline:
-        return warned(
+    if inline:  # what the model is told must be reviewable as a prompt, not found in code
+        return failed(
             2,
             "prompt text is also written inline in code",
             "move it into a file under prompts/ so it is versioned and reviewed as a prompt",
