@@ -10,7 +10,7 @@ from create_12_factor_agent.audit.model import Evidence, Finding, failed, passed
 from create_12_factor_agent.audit.project import Module, Project
 from create_12_factor_agent.audit.scan import ToolScan
 
-_STEP_CALLS = {"step", "next_step", "run_step"}
+STEP_CALLS = {"step", "next_step", "run_step"}
 _LIMIT_WORDS = ("max_steps", "step_limit", "max_turns", "max_iterations", "step_cap")
 _ERROR_LIMIT = re.compile(r"errors?_?(limit|budget|threshold)|max_?(consecutive_?)?errors", re.IGNORECASE)
 ERROR_LIMIT_ADVICE = 5
@@ -72,7 +72,7 @@ def check_control_flow(project: Project, _tools: ToolScan) -> Finding:
 def _loops_over_steps(func: astutil.FunctionNode) -> bool:
     for node in ast.walk(func):
         is_loop = isinstance(node, ast.While | ast.For | ast.AsyncFor)
-        if is_loop and any(astutil.called_name(c) in _STEP_CALLS for c in astutil.calls(node)):
+        if is_loop and any(astutil.called_name(c) in STEP_CALLS for c in astutil.calls(node)):
             return True
     return False
 

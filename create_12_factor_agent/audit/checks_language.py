@@ -8,14 +8,12 @@ no tests passes every other check while nothing would notice a broken decision.
 from __future__ import annotations
 
 import ast
-import re
 
+from create_12_factor_agent.audit import astutil
+from create_12_factor_agent.audit.checks_flow import STEP_CALLS
 from create_12_factor_agent.audit.model import Evidence, Finding, failed, passed
 from create_12_factor_agent.audit.project import Project
 from create_12_factor_agent.audit.scan import ToolScan
-
-STEP_NAMES = ("step", "next_step", "run_step")
-_TEST_FUNCTION = re.compile(r"^\s*(async\s+)?def test_\w+", re.MULTILINE)
 
 
 def check_natural_language(project: Project, _tools: ToolScan) -> Finding:
@@ -23,7 +21,7 @@ def check_natural_language(project: Project, _tools: ToolScan) -> Finding:
         Evidence(module.rel, call.lineno, "offers tool specs to the model")
         for module in project.modules
         for call in module.calls
-        if any(keyword.arg == "tools" for keyword in call.keywords)
+        if astutil.keyword(call, "tools") is not None
     ]
     if not offered:
         return failed(
@@ -36,7 +34,7 @@ def check_natural_language(project: Project, _tools: ToolScan) -> Finding:
         (module, node)
         for module in project.modules
         for node in module.tree.body
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in STEP_NAMES
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in STEP_CALLS
     ]
     tests_dir = project.root / "tests"
     if not tests_dir.is_dir():
@@ -58,14 +56,13 @@ def check_natural_language(project: Project, _tools: ToolScan) -> Finding:
 
 
 def _drives(source: str, step_names: set[str]) -> list[str]:
-    """The step functions a test module calls, if it has any test functions at all."""
-    if not _TEST_FUNCTION.search(source):
-        return []
+    """The step functions a test module's tests call."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return []
+    if not any(func.name.startswith("test_") for func in astutil.functions(tree)):
+        return []
     # Plain calls only (`step(thread)`): `llm.next_step(...)` is the model, not the loop.
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
-    called = {call.func.id for call in calls if isinstance(call.func, ast.Name)}
+    called = {call.func.id for call in astutil.calls(tree) if isinstance(call.func, ast.Name)}
     return sorted(step_names & called)
