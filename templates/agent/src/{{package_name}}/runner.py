@@ -279,12 +279,15 @@ class Foreground:
         self._leases = leases
         self._on_wait = on_wait
         self._sleep = sleep
-        self._id = runner_id()
 
     def scheduled(self, thread: Thread) -> Thread:
         runs = self._store.runs
+        # One claimant per call, not per instance: a script's threads may share this service,
+        # and a claim's owner may take its run back, so a shared id would let a second caller
+        # run the thread (and its approved tool call) while the first is still running it.
+        claimant = runner_id()
         while True:
-            claim = runs.claim(self._id, self._leases.lease, thread_id=thread.id)
+            claim = runs.claim(claimant, self._leases.lease, thread_id=thread.id)
             if claim is None:
                 if not runs.scheduled(thread.id):
                     return self._store.load(thread.id)
