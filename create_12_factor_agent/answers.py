@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from create_12_factor_agent.errors import MissingAnswersError, UsageError
+from create_12_factor_agent.errors import MissingAnswersError, UsageError, first_line
 from create_12_factor_agent.questions import Answer, Question, QuestionSet
 
 # Real answers files are well under 1 KiB; the cap keeps /dev/zero or a huge file out of memory.
@@ -45,7 +45,7 @@ def read_answers_file(path: Path) -> dict[str, object]:
     try:
         loaded = yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as error:
-        raise UsageError(f"answers file {path} is not valid YAML: {_first_line(error)}") from error
+        raise UsageError(f"answers file {path} is not valid YAML: {first_line(error)}") from error
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -128,7 +128,3 @@ def _default(
                 hint=f"pass --data {question.name}=NAME",
             )
     return questions.default_for(question, answers)
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

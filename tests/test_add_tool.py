@@ -281,3 +281,39 @@ def test_minimal_project_passes_its_own_checks_after_adding_an_approval_tool(
     assert result.exit_code == 0, result.output
     run_own_checks(project)
     assert audit(project).ok
+
+
+def _shape(source: str) -> list[str]:
+    """What makes a tool module a tool: its imports, its model class without the docstring, and
+    the `TOOL = Tool(...)` line (the handler's body and the docstrings are the user's own)."""
+    shape: list[str] = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            shape.append(ast.unparse(node))
+        elif isinstance(node, ast.ClassDef):
+            body = [item for item in node.body if not isinstance(item, ast.Expr)]
+            bare = ast.ClassDef(name=node.name, bases=node.bases, keywords=[], body=body, decorator_list=[])
+            shape.append(ast.unparse(bare))
+        elif isinstance(node, ast.Assign):
+            shape.append(ast.unparse(node))
+        elif isinstance(node, ast.FunctionDef):
+            shape.append(f"def {node.name}({ast.unparse(node.args)})")
+    return shape
+
+
+def test_the_readme_example_is_the_shape_add_tool_writes_and_check_accepts(
+    invoke: Invoke, project: Path
+) -> None:
+    # One shape for a tool module, stated by `add tool` and `check`: the README's example must
+    # not drift from it.
+    readme = (project / "README.md").read_text()
+    example = readme.split("## Adding a tool", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    tools_before = audit(project).by_factor(4).summary
+    module = package_dir(project) / "tools" / "get_weather.py"
+    module.write_text(example)
+    report = audit(project)
+    assert report.ok, report.by_factor(4).summary
+    assert report.by_factor(4).summary != tools_before  # counted as one more typed tool
+    module.unlink()
+    assert invoke("add", "tool", "get_weather", str(project), "--field", "city").exit_code == 0
+    assert _shape(module.read_text()) == _shape(example)

@@ -8,6 +8,13 @@ def clip(text: str, limit: int = MAX_DETAIL) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's text: errors from drivers and SDKs are often pages long,
+    and a user-facing error is one line."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class AgentError(Exception):
     """Base for errors a user can act on; the message is one clear line."""
 

@@ -2,6 +2,7 @@
 
 from typing import Annotated, Any
 
+from fastapi.responses import JSONResponse
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -13,32 +14,17 @@ from pydantic import (
     model_validator,
 )
 
-from .events import Event
-from .thread import Status
+from ..events import Event
+from ..thread import Status, Thread
+from ..tools.base import unstorable
 
 
-def storable(text: str) -> str:
-    """Refuse text no store can keep: NUL characters (PostgreSQL) and lone surrogates (UTF-8),
-    both of which JSON can smuggle in as escapes."""
-    if "\x00" in text:
-        raise ValueError("must not contain NUL characters")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode (no lone surrogates)") from None
-    return text
-
-
-def _check_storable(value: JsonValue) -> None:
-    if isinstance(value, str):
-        storable(value)
-    elif isinstance(value, list):
-        for item in value:
-            _check_storable(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            storable(key)
-            _check_storable(item)
+def storable(value: Any) -> Any:
+    """Refuse what no store can keep (`tools.base.unstorable` is the rule)."""
+    problem = unstorable(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
 
 
 # The schema states what `storable` and stripping enforce, so clients (and schema-based test
@@ -71,7 +57,7 @@ class WebhookTrigger(BaseModel):
 
     @model_validator(mode="after")
     def _extra_fields_are_storable(self) -> "WebhookTrigger":
-        _check_storable(self.metadata())
+        storable(self.metadata())
         return self
 
     def metadata(self) -> dict[str, JsonValue]:
@@ -139,3 +125,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "The request body is too large."},
     415: {"model": ErrorBody, "description": "The body is not application/json."},
 }
+
+
+def thread_response(thread: Thread, status_code: int = 200) -> JSONResponse:
+    """A thread as every route answers with it: Thread.as_json is the one public view, shared
+    with the CLI's `--json`."""
+    return JSONResponse(thread.as_json(), status_code=status_code)

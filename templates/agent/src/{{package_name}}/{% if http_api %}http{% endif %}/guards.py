@@ -11,12 +11,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .config import Settings
-from .people import People, load_people
+from ..config import DEFAULT_MAX_BODY_BYTES, Settings
+from ..errors import ConfigError
+from ..people import People, load_people
 
 SIGNATURE_HEADER = "X-Signature-256"
 DELIVERY_HEADER = "X-Delivery-Id"
-DEFAULT_MAX_BODY_BYTES = 64 * 1024
 # How far a webhook's signed timestamp may be from this server's clock (Stripe uses 5 minutes).
 SIGNATURE_TOLERANCE_SECONDS = 300
 # Shorter API tokens are refused: a token is the only secret guarding the API and the inbox.
@@ -26,6 +26,18 @@ MIN_TOKEN_CHARS = 32
 def _digest(value: str | bytes) -> bytes:
     # Hashing both sides first makes the comparison constant-time in the length too.
     return hashlib.sha256(value.encode() if isinstance(value, str) else value).digest()
+
+
+def require_api_token(settings: Settings) -> None:
+    """Refuse to serve with auth on and no usable AGENT_API_TOKEN (ConfigError, one line)."""
+    token = settings.agent_api_token
+    if token is None:
+        raise ConfigError("AGENT_API_TOKEN is not set; set it, or serve with --no-auth")
+    if len(token.get_secret_value().strip()) < MIN_TOKEN_CHARS:
+        raise ConfigError(
+            f"AGENT_API_TOKEN is shorter than {MIN_TOKEN_CHARS} characters; make one with: "
+            'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+        )
 
 
 def people_from(settings: Settings) -> People:

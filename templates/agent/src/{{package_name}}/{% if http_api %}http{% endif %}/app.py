@@ -14,17 +14,18 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from .api_guards import MIN_TOKEN_CHARS, BodySizeLimit, bearer_auth, people_from
-from .api_models import ConflictBody, ErrorBody
-from .api_threads import threads_router
-from .api_webhook import webhook_router
-from .config import Settings
-from .errors import AgentError, ConfigError, NotAwaiting, VersionConflict
+from .. import PROJECT_NAME
+from ..config import Settings
+from ..errors import AgentError, NotAwaiting, VersionConflict
+from ..people import ANONYMOUS
+from ..service import AgentService
+from ..store.seen import SeenIds, open_seen
+from ..thread import Status
+from .guards import BodySizeLimit, bearer_auth, people_from, require_api_token
 from .inbox import inbox_router
-from .people import ANONYMOUS
-from .service import AgentService
-from .store.seen import SeenIds, open_seen
-from .thread import Status
+from .models import ConflictBody, ErrorBody
+from .threads import threads_router
+from .webhook import webhook_router
 
 # What a thread in each status accepts on POST /threads/{id}/responses.
 EXPECTED: dict[Status, str] = {
@@ -51,17 +52,11 @@ def create_app(
     protected: list[Any] = []
     identify: Callable[..., str] = lambda: ANONYMOUS  # noqa: E731
     if require_auth:
-        if settings.agent_api_token is None:
-            raise ConfigError("AGENT_API_TOKEN is not set; set it, or serve with --no-auth")
-        if len(settings.agent_api_token.get_secret_value().strip()) < MIN_TOKEN_CHARS:
-            raise ConfigError(
-                f"AGENT_API_TOKEN is shorter than {MIN_TOKEN_CHARS} characters; make one with: "
-                'python -c "import secrets; print(secrets.token_urlsafe(32))"'
-            )
+        require_api_token(settings)
         identify = bearer_auth(people_from(settings))
         protected = [Depends(identify)]
     app = FastAPI(
-        title="{{ project_name }}",
+        title=PROJECT_NAME,
         summary="Launch, inspect and resume agent threads.",
         # The schema is served below, behind the same auth as the routes it describes; the
         # interactive docs need it unauthenticated, so they are only on without auth.

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from .errors import AgentError, ConfigError
-from .people import add_user, read_users, remove_user
+from ..errors import AgentError, ConfigError
+from ..people import add_user, read_users, remove_user
 
 users_app = typer.Typer(
     help="Named people who may answer and approve (AGENT_USERS_FILE).", no_args_is_help=True
@@ -15,7 +15,7 @@ Name = Annotated[str, typer.Argument(help="The person's name as it appears in th
 
 
 def _users_file() -> Path:
-    from .cli import load_settings  # the one way settings are read (and errors reported)
+    from ..cli import load_settings  # the one way settings are read (and errors reported)
 
     path = load_settings().agent_users_file
     if not path:

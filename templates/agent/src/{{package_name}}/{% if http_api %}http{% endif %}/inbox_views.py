@@ -9,8 +9,8 @@ from typing import Literal, Protocol
 
 from pydantic import JsonValue
 
-from .errors import ThreadNotFound
-from .events import (
+from ..errors import ThreadNotFound
+from ..events import (
     ApprovalDecision,
     ErrorEvent,
     Escalation,
@@ -22,9 +22,9 @@ from .events import (
     ToolResult,
     UserMessage,
 )
-from .policy import Policy
-from .store import ThreadSummary
-from .thread import Status, Thread
+from ..policy import Policy
+from ..store import ThreadSummary
+from ..thread import Status, Thread
 
 WAITING: tuple[Status, ...] = ("waiting_for_approval", "waiting_for_human")
 STATUS_LABELS: dict[Status, str] = {

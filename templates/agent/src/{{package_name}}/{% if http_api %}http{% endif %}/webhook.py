@@ -17,17 +17,16 @@ from fastapi.responses import JSONResponse
 from pydantic import SecretStr, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from .api_guards import (
+from ..service import AgentService, Trigger
+from ..store.seen import SeenIds
+from .guards import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     SIGNATURE_TOLERANCE_SECONDS,
     require_json,
     verify_signature,
 )
-from .api_models import ERROR_RESPONSES, ErrorBody, ThreadView, WebhookTrigger
-from .api_threads import thread_response
-from .service import AgentService, Trigger
-from .store.seen import SeenIds
+from .models import ERROR_RESPONSES, ErrorBody, ThreadView, WebhookTrigger, thread_response
 
 WEBHOOK_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,

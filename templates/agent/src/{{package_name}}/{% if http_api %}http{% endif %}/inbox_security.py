@@ -23,8 +23,8 @@ from enum import Enum
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .people import ANONYMOUS, API_TOKEN_USER, People
-from .store.seen import SeenIds
+from ..people import ANONYMOUS, API_TOKEN_USER, People
+from ..store.seen import SeenIds
 
 PREFIX = "/inbox"
 TOKEN_COOKIE = "inbox_token"

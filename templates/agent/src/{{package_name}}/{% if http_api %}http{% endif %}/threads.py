@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 
-from .api_guards import require_json
-from .api_models import (
+from ..service import AgentService, Approval, HumanAnswer, Trigger
+from .guards import require_json
+from .models import (
     ERROR_RESPONSES,
     AnswerBody,
     ApprovalBody,
@@ -16,9 +17,8 @@ from .api_models import (
     ErrorBody,
     LaunchRequest,
     ThreadView,
+    thread_response,
 )
-from .service import AgentService, Approval, HumanAnswer, Trigger
-from .thread import Thread
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -26,11 +26,6 @@ NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "No thread with
 CONFLICT: Responses = {
     409: {"model": ConflictBody, "description": "The thread awaits something else."}
 }
-
-
-def thread_response(thread: Thread, status_code: int = 200) -> JSONResponse:
-    # Thread.as_json is the one public view, shared with the CLI's `--json`.
-    return JSONResponse(thread.as_json(), status_code=status_code)
 
 
 def threads_router(service: AgentService, identify: Callable[..., str]) -> APIRouter:
