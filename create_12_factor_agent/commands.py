@@ -9,10 +9,13 @@ from rich.console import Console
 
 from create_12_factor_agent import gitutil
 from create_12_factor_agent.answers import collect_answers, parse_data_flags, read_answers_file
-from create_12_factor_agent.questions import Answer, load_questions
+from create_12_factor_agent.errors import UsageError
+from create_12_factor_agent.questions import Answer, Question, load_questions
 from create_12_factor_agent.scaffold import Progress, ScaffoldOptions, ScaffoldResult, scaffold
 from create_12_factor_agent.source import TemplateSource, bundled_template_dir, resolve_source
 from create_12_factor_agent.update import UpdateResult, update
+
+Asker = Callable[[Question, Answer, Callable[[Answer], str]], Answer]
 
 
 def gather_answers(
@@ -44,11 +47,19 @@ def gather_answers(
     # A URL source can't be read before copier clones it; its questions are checked by copier.
     questions_dir = Path(source.location) if not source.is_url else bundled_template_dir()
     questions = load_questions(questions_dir)
-    ask = None
+    ask: Asker | None = None
+    asked: list[str] = []  # what was asked on the terminal: then the answers are confirmed
     if console is not None:
         from create_12_factor_agent.prompting import make_asker
 
-        ask = make_asker(console)
+        asker = make_asker(console)
+
+        def counted(question: Question, default: Answer, validate: Callable[[Answer], str]) -> Answer:
+            asked.append(question.name)
+            return asker(question, default, validate)
+
+        ask = counted
+
         console.print("[bold]create-12-factor-agent[/bold] [dim]· Enter accepts the default[/dim]")
     answers = collect_answers(
         questions,
@@ -57,6 +68,11 @@ def gather_answers(
         ask=ask,
         preset_defaults={"project_name": dest_name, **(git_identity() if ask else {})},
     )
+    if console is not None and asked:
+        from create_12_factor_agent.prompting import confirm_answers
+
+        if not confirm_answers(console, answers, dest_name):
+            raise UsageError("not confirmed; nothing was written")
     return answers, source
 
 

@@ -161,9 +161,16 @@ class AgentService:
     def get(self, thread_id: str) -> Thread:
         return self._store.load(thread_id)
 
-    def list_threads(self, status: Status | None = None, limit: int = 50) -> list[ThreadSummary]:
-        """Most recently updated threads first (e.g. an inbox of those waiting for a human)."""
-        return self._store.list_threads(status, limit)
+    def list_threads(
+        self,
+        status: Status | None = None,
+        limit: int = 50,
+        *,
+        updated_before: datetime | None = None,
+    ) -> list[ThreadSummary]:
+        """Most recently updated threads first (e.g. an inbox of those waiting for a human, or
+        running threads not updated for an hour)."""
+        return self._store.list_threads(status, limit, updated_before=updated_before)
 
 
 def response_event(thread: Thread, response: HumanAnswer | Approval) -> Event:

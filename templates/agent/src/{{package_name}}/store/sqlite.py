@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import ConfigError, StoreUnavailable, ThreadExists, ThreadNotFound, VersionConflict
 from ..events import EVENT_LIST, Event, events_from_json
 from ..thread import Status, Thread, status_after
-from . import ThreadSummary
+from . import ThreadSummary, as_utc
 from .sqlite_runs import SCHEMA as RUNS_SCHEMA
 from .sqlite_runs import SQLiteRuns, schedule_in
 
@@ -160,12 +160,21 @@ class SQLiteStore:
                 schedule_in(conn, thread_id)
         return new_version
 
-    def list_threads(self, status: Status | None = None, limit: int = 50) -> list[ThreadSummary]:
+    def list_threads(
+        self,
+        status: Status | None = None,
+        limit: int = 50,
+        *,
+        updated_before: datetime | None = None,
+    ) -> list[ThreadSummary]:
+        # Times are stored as UTC ISO text of one width, so text order is time order.
+        before = None if updated_before is None else _iso(as_utc(updated_before))
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, status, version, updated_at FROM threads"
-                " WHERE ?1 IS NULL OR status = ?1 ORDER BY updated_at DESC, id LIMIT ?2",
-                (status, limit),
+                " WHERE (?1 IS NULL OR status = ?1) AND (?3 IS NULL OR updated_at < ?3)"
+                " ORDER BY updated_at DESC, id LIMIT ?2",
+                (status, limit, before),
             ).fetchall()
         return [ThreadSummary(r[0], r[1], r[2], r[3]) for r in rows]
 
@@ -207,4 +216,8 @@ def _event_rows(
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return _iso(datetime.now(UTC))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")

@@ -11,8 +11,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from .. import PROJECT_NAME
 from ..config import Settings
@@ -98,6 +101,9 @@ def _schema_router(app: FastAPI) -> APIRouter:
     return router
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def _install_error_handlers(app: FastAPI, service: AgentService) -> None:
     def on_agent_error(request: Request, exc: Exception) -> JSONResponse:
         """Each core error carries its HTTP status (ThreadNotFound 404, NotAwaiting 409, ...);
@@ -118,8 +124,27 @@ def _install_error_handlers(app: FastAPI, service: AgentService) -> None:
         readable = jsonable_encoder(errors, custom_encoder={bytes: _decode_lossy})
         return JSONResponse({"detail": _json_safe(readable)}, status_code=422)
 
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        """Starlette's own answers, except that a 405's Allow header lists the methods of every
+        route at the path (`/threads` has GET and POST routes; Starlette names only the first)."""
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code != 405:
+            return await http_exception_handler(request, exc)
+        allowed = [
+            method
+            for method in METHODS
+            if any(
+                route.matches({**request.scope, "method": method})[0] == Match.FULL
+                for route in app.router.routes
+            )
+        ]
+        return JSONResponse(
+            {"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": ", ".join(allowed)}
+        )
+
     app.add_exception_handler(AgentError, on_agent_error)
     app.add_exception_handler(RequestValidationError, on_invalid_request)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
 
 
 def _decode_lossy(data: bytes) -> str:

@@ -1,11 +1,14 @@
 """Request, response and error bodies of the HTTP API; they are also its OpenAPI schema."""
 
+import re
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi.responses import JSONResponse
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
@@ -103,6 +106,49 @@ class ThreadView(BaseModel):
     version: int = Field(description="The number of events; it only grows.")
     usage: UsageView
     events: list[Event]
+
+
+# RFC 3339, the date-time format of OpenAPI: a date, a time with seconds, and an offset.
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def rfc3339(value: object) -> object:
+    """Only a date and time as the schema states it: pydantic alone would also take a number
+    (as Unix time) or a time without an offset."""
+    if not isinstance(value, str) or not RFC3339.fullmatch(value):
+        raise ValueError("must be a date and time with an offset, e.g. 2026-01-01T00:00:00Z")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(rfc3339)]
+
+
+class ThreadQuery(BaseModel):
+    """`GET /threads`' filters. An unknown one is refused (422): a misspelt `?statuss=done`
+    must not quietly list every thread."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status | None = Field(default=None, description="Only threads with this status.")
+    updated_before: Moment | None = Field(
+        default=None, description="Only threads last updated before this (RFC 3339, e.g. ...Z)."
+    )
+    limit: int = Field(default=50, ge=1, le=1000)
+
+
+class ThreadSummaryView(BaseModel):
+    """One thread in a listing, without its events (`GET /threads/{id}` has them)."""
+
+    id: str
+    status: Status
+    version: int = Field(description="The number of events.")
+    updated_at: str = Field(description="When the last event was recorded (ISO 8601, UTC).")
+
+
+class ThreadList(BaseModel):
+    """`GET /threads`: most recently updated first."""
+
+    threads: list[ThreadSummaryView]
 
 
 class ErrorBody(BaseModel):

@@ -2,9 +2,10 @@
 a run in one transaction, then answers; a runner takes the steps."""
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
 
 from ..service import AgentService, Approval, HumanAnswer, Trigger
@@ -16,6 +17,9 @@ from .models import (
     ConflictBody,
     ErrorBody,
     LaunchRequest,
+    ThreadList,
+    ThreadQuery,
+    ThreadSummaryView,
     ThreadView,
     thread_response,
 )
@@ -57,6 +61,13 @@ def threads_router(service: AgentService, identify: Callable[..., str]) -> APIRo
         """Start a thread; a runner takes its steps. Poll `GET /threads/{id}`."""
         trigger = Trigger(message=body.message, source="http", idempotency_key=idempotency_key)
         return thread_response(service.launch(trigger), 202)
+
+    @router.get("", response_model=ThreadList)
+    def list_threads(query: Annotated[ThreadQuery, Query()]) -> ThreadList:
+        """Find threads by status and age, e.g. `?status=waiting_for_human` for an inbox, or
+        `?status=running&updated_before=...` for runs that look stuck."""
+        found = service.list_threads(query.status, query.limit, updated_before=query.updated_before)
+        return ThreadList(threads=[ThreadSummaryView(**asdict(summary)) for summary in found])
 
     @router.get("/{thread_id}", response_model=ThreadView, responses=NOT_FOUND)
     def get_thread(thread_id: str) -> JSONResponse:
