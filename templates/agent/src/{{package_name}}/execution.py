@@ -5,12 +5,13 @@ Each step is committed as it is made. A model outage is recorded as a ModelCallF
 and retried later with exponential backoff and jitter (honouring Retry-After) until
 AGENT_LLM_RETRY_DEADLINE has passed since the first failure of the streak; then, or at once for
 a permanent refusal, the thread is escalated to a human. Outages never count as the agent's
-errors.
+errors. A step that raises anything else (a bug) is escalated with the error instead of being
+retried forever.
 """
 
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,7 +19,7 @@ from . import agent
 from .budget import ContextWindow
 from .channels import HumanChannel, LogChannel
 from .config import Settings
-from .errors import LLMRejected, LLMUnavailable, clip
+from .errors import AgentError, LLMRejected, LLMUnavailable, clip, first_line
 from .events import Escalation, ModelCallFailed
 from .llm import LLM
 from .logs import thread_context
@@ -64,6 +65,23 @@ def backoff(
     less than the provider's Retry-After."""
     delay = min(MAX_BACKOFF, base * 2.0 ** (failures - 1)) * (0.5 + jitter() / 2)
     return max(delay, retry_after or 0.0)
+
+
+class StepFailed(Exception):
+    """A step raised something unexpected: a bug in a client, the context code or the loop."""
+
+
+def _next_step(steps: Iterator[Thread]) -> Thread | None:
+    """The thread after the next step, or None once the loop has paused. An unexpected exception
+    becomes StepFailed and the thread is escalated: retried, it would fail the same way, paying
+    for the same model call each time. (Store errors are raised by `_commit`, not here: they
+    still propagate, and the run is tried again.)"""
+    try:
+        return next(steps, None)
+    except AgentError:
+        raise
+    except Exception as exc:
+        raise StepFailed(f"{type(exc).__name__}: {first_line(exc)}") from exc
 
 
 class Executor:
@@ -115,7 +133,7 @@ class Executor:
                 max_tokens=self._max_tokens,
                 window=self._window,
             )
-            for after in steps:
+            while (after := _next_step(steps)) is not None:
                 thread = self._commit(thread, after)
                 if thread.status == "running" and not keep_going():
                     return Interrupted()
@@ -123,6 +141,9 @@ class Executor:
             return self._outage(thread, exc)
         except LLMRejected as exc:
             thread = self._escalate(thread, f"the model refused the request: {exc}")
+        except StepFailed as exc:
+            log.error("thread %s: a step failed: %s", thread.id, exc, exc_info=exc.__cause__)
+            thread = self._escalate(thread, f"a step failed: {exc}")
         if thread.status in ("waiting_for_human", "waiting_for_approval"):
             self._channel.notify(thread.id, thread.events[-1])
         return Paused(thread)
