@@ -27,6 +27,7 @@ from .prefetch import DEFAULT_PREFETCH, Prefetch, apply_prefetch, needs_prefetch
 from .store import ThreadStore
 from .thread import Thread
 from .tools import ToolRegistry, discover
+from .tracing import UNTRACED, Tracing
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +99,11 @@ class Executor:
         channel: HumanChannel | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         jitter: Callable[[], float] = random.random,
+        tracing: Tracing = UNTRACED,
     ) -> None:
         self._store = store
-        self._llm = llm
+        self._tracing = tracing
+        self._llm = tracing.observe_llm(llm)
         self._max_steps = settings.agent_max_steps
         self._max_tokens = settings.agent_max_tokens_per_thread
         self._window = ContextWindow(
@@ -110,7 +113,9 @@ class Executor:
         self._base = settings.agent_llm_retry_base
         self._prefetch = tuple(prefetch)
         # Pre-fetched data is already in the context: the model is not offered those tools.
-        self.tools = (tools or discover()).without(p.name for p in self._prefetch)
+        self.tools = tracing.observe_tools(
+            (tools or discover()).without(p.name for p in self._prefetch)
+        )
         self._channel = channel or LogChannel()
         self._clock = clock
         self._jitter = jitter
@@ -119,7 +124,11 @@ class Executor:
         """Run the thread's steps while `keep_going()` (checked between steps). Store errors
         propagate: the runner's lease then runs out and the run is claimed again."""
         with thread_context(thread_id):  # log lines of this run carry its thread id
-            return self._advance(self._store.load(thread_id), keep_going)
+            thread = self._store.load(thread_id)
+            with self._tracing.run(thread) as finished:  # the run's invoke_agent span
+                outcome = self._advance(thread, keep_going)
+                finished(None if isinstance(outcome, Interrupted) else outcome.thread)
+                return outcome
 
     def _advance(self, thread: Thread, keep_going: Callable[[], bool]) -> Outcome:
         if self._prefetch and needs_prefetch(thread):

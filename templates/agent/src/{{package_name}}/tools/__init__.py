@@ -7,7 +7,7 @@ import json
 import math
 import operator
 import pkgutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any
 
 from pydantic import Field, JsonValue, TypeAdapter, ValidationError
@@ -83,6 +83,11 @@ class ToolRegistry:
         """The same registry minus `names` (pre-fetched tools are not offered to the model)."""
         dropped = set(names)
         kept = (t for n, t in self._tools.items() if n not in dropped)
+        return ToolRegistry(kept, unavailable=self._unavailable)
+
+    def replaced(self, change: Callable[[Tool[Any]], Tool[Any]]) -> "ToolRegistry":
+        """The same registry with each tool passed through `change` (e.g. to trace its runs)."""
+        kept = (change(tool) for tool in self._tools.values())
         return ToolRegistry(kept, unavailable=self._unavailable)
 
     def parse(self, name: str, arguments: str | Mapping[str, JsonValue]) -> Intent:
