@@ -6,17 +6,15 @@ Spans follow the OpenTelemetry GenAI semantic conventions as of semantic-convent
 tool run, each with `gen_ai.conversation.id` = the thread id. Human waits, answers and
 approvals are span events on the run's span (`agent.*`, our own names).
 
-Spans go through `opentelemetry-api`, a no-op until an SDK is configured. `configure()` sets the
-SDK up only when the standard variables ask for it (OTEL_EXPORTER_OTLP_ENDPOINT,
-OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_TRACES_EXPORTER): unset, no SDK is imported, no
-exporter exists and nothing leaves the process. Message contents are recorded only when
-OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT asks for them; settings (keys, tokens) never.
+Spans go through `opentelemetry-api`, a no-op until an SDK is configured; tracing_sdk.py sets
+one up only when the standard OTEL_* variables ask for it. Message contents are recorded only
+when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT asks for them; settings (keys, tokens)
+never. The wrappers sit at the seams (the LLM, each tool's handler, the executor's run), so
+`agent.step` stays a pure reducer.
 """
 
-import importlib
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,7 +24,7 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
 
-from .errors import ConfigError, LLMRejected, LLMUnavailable
+from .errors import LLMRejected, LLMUnavailable
 from .events import ApprovalDecision, CallRecord, Escalation, HumanResponse, ToolCall
 from .llm import LLM, CallInfo, NoToolCall, Reply
 from .thread import Thread
@@ -254,88 +252,6 @@ def _plain(output: Any) -> Any:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
-
-
-# --- the SDK, from the standard OTEL_* variables -------------------------------------------
-
-EXPORTERS = ("otlp", "console", "none")
-_flush: list[Callable[[], object]] = []
-
-
-def exporters(environ: Mapping[str, str] = os.environ) -> list[str]:
-    """The span exporters the environment asks for: OTEL_TRACES_EXPORTER (a comma-separated
-    list), else `otlp` when an OTLP endpoint is set, else none. OTEL_SDK_DISABLED wins."""
-    if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
-        return []
-    named = environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
-    if not named:
-        endpoints = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        return ["otlp"] if any(environ.get(name, "").strip() for name in endpoints) else []
-    chosen = [name.strip() for name in named.split(",") if name.strip()]
-    unknown = [name for name in chosen if name not in EXPORTERS]
-    if unknown:
-        raise ConfigError(
-            f"OTEL_TRACES_EXPORTER: unknown exporter {unknown[0]!r} (otlp, console, none)"
-        )
-    return [] if "none" in chosen else chosen
-
-
-def configure(service_name: str, environ: Mapping[str, str] = os.environ) -> bool:
-    """Install the SDK with the exporters the environment asks for, once per process; False
-    (and nothing imported) when it asks for none. A provider installed by someone else (e.g.
-    `opentelemetry-instrument`) is left as it is."""
-    if _flush:
-        return True
-    chosen = exporters(environ)
-    if not chosen or not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
-        return False
-    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
-
-    named = "OTEL_SERVICE_NAME" in environ or "service.name=" in environ.get(
-        "OTEL_RESOURCE_ATTRIBUTES", ""
-    )
-    # Resource.create reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; ours is the default.
-    provider = TracerProvider(
-        resource=Resource.create({} if named else {SERVICE_NAME: service_name})
-    )
-    for name in chosen:
-        exporter = _otlp(environ) if name == "otlp" else ConsoleSpanExporter(out=sys.stderr)
-        # The exporter reads OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout) itself; the
-        # processor reads OTEL_BSP_*. Spans leave in batches, off the agent's threads.
-        provider.add_span_processor(BatchSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
-    _flush.append(provider.force_flush)
-    return True
-
-
-def _otlp(environ: Mapping[str, str]) -> Any:
-    protocol = (
-        environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
-        or environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
-        or "http/protobuf"
-    ).strip()
-    if protocol == "grpc":
-        try:  # not a dependency: the HTTP exporter needs no gRPC stack
-            grpc = importlib.import_module("opentelemetry.exporter.otlp.proto.grpc.trace_exporter")
-        except ImportError:
-            raise ConfigError(
-                "OTEL_EXPORTER_OTLP_PROTOCOL=grpc needs opentelemetry-exporter-otlp-proto-grpc "
-                "(uv add it), or use http/protobuf (port 4318)"
-            ) from None
-        return grpc.OTLPSpanExporter()
-    if protocol != "http/protobuf":
-        raise ConfigError(f"OTLP protocol {protocol!r} is not supported: use http/protobuf or grpc")
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as Http
-
-    return Http()
-
-
-def flush() -> None:
-    """Send the spans still buffered: short-lived commands call this before they exit."""
-    for force_flush in _flush:
-        force_flush()
 
 
 # For an Executor built without one (tests, benchmarks): every span is a no-op.
