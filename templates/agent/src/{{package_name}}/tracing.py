@@ -6,8 +6,9 @@ Spans follow the OpenTelemetry GenAI semantic conventions as of semantic-convent
 tool run, each with `gen_ai.conversation.id` = the thread id. Human waits, answers and
 approvals are span events on the run's span (`agent.*`, our own names).
 
-Spans go through `opentelemetry-api`, a no-op until an SDK is configured; tracing_sdk.py sets
-one up only when the standard OTEL_* variables ask for it. Message contents are recorded only
+Spans go through `opentelemetry-api`; tracing_sdk.py installs the SDK only when the standard
+OTEL_* variables ask for it, and with no SDK installed at start-up (ours or the user's) no span
+is started at all. Message contents are recorded only
 when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT asks for them; settings (keys, tokens)
 never. The wrappers sit at the seams (the LLM, each tool's handler, the executor's run), so
 `agent.step` stays a pure reducer.
@@ -54,6 +55,8 @@ class Tracing:
     provider: str  # gen_ai.provider.name: openai, anthropic, ...
     model: str | None = None  # gen_ai.request.model
     capture_content: bool = False
+    # False: no span is even started (see `installed`), so tracing off costs nothing per step.
+    enabled: bool = True
     # A proxy until a provider is installed, then that provider's tracer.
     tracer: Tracer = field(
         default_factory=lambda: trace.get_tracer(__name__, schema_url=SCHEMA_URL)
@@ -73,6 +76,9 @@ class Tracing:
     def run(self, thread: Thread) -> Iterator[Callable[[Thread | None], None]]:
         """The `invoke_agent` span around one run of `thread`; yields the function to call with
         the thread as the run left it (None: the run was handed back unfinished)."""
+        if not self.enabled:
+            yield _ignore
+            return
         token = _conversation.set(thread.id)
         try:
             attributes = self._base("invoke_agent")
@@ -89,11 +95,11 @@ class Tracing:
             _conversation.reset(token)
 
     def observe_llm(self, llm: LLM) -> LLM:
-        return ObservedLLM(llm, self)
+        return ObservedLLM(llm, self) if self.enabled else llm
 
     def observe_tools(self, tools: ToolRegistry) -> ToolRegistry:
         """The same tools, each handler run inside an `execute_tool` span."""
-        return tools.replaced(self._observed_tool)
+        return tools.replaced(self._observed_tool) if self.enabled else tools
 
     def _observed_tool(self, tool: Tool[Any]) -> Tool[Any]:
         handler = tool.handler
@@ -254,5 +260,12 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-# For an Executor built without one (tests, benchmarks): every span is a no-op.
-UNTRACED = Tracing(agent="agent", provider="none", tracer=trace.NoOpTracer())
+def installed() -> bool:
+    """Whether any SDK is installed (ours from OTEL_*, or the user's, e.g. by
+    `opentelemetry-instrument`). Without one every span would be a no-op: skipping them saves
+    the 10-20 us each costs even so."""
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
+# For an Executor built without one (tests, benchmarks): no spans.
+UNTRACED = Tracing(agent="agent", provider="none", enabled=False)
