@@ -125,7 +125,8 @@ def main(rounds: int) -> None:
     for name, values in samples.items():
         per_step = median(values)
         print(f"  {name:<32} {per_step * 1e6:8.1f} us   x{per_step / base:.3f}")
-    print(f"spans per traced run: {max(counted)} (1 invoke_agent, {DECISIONS} chat, {DECISIONS - 1} execute_tool)")
+    kinds = f"1 invoke_agent, {DECISIONS} chat, {DECISIONS - 1} execute_tool"
+    print(f"spans per traced run: {max(counted)} ({kinds})")
 
 
 if __name__ == "__main__":
