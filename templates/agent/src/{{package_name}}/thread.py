@@ -25,6 +25,8 @@ from .events import (
 from .policy import Policy
 
 Status = Literal["running", "waiting_for_human", "waiting_for_approval", "done"]
+# The statuses of a thread that waits for a person: an answer or an approval.
+WAITING: tuple[Status, ...] = ("waiting_for_human", "waiting_for_approval")
 
 _HUMAN_INPUT = (UserMessage, HumanResponse, ApprovalDecision)
 
@@ -92,6 +94,11 @@ class Thread(BaseModel):
         return status_after(self.events[-1] if self.events else None)
 
     @property
+    def waiting(self) -> bool:
+        """Whether the thread waits for a person (an answer, an approval, or after escalating)."""
+        return self.status in WAITING
+
+    @property
     def version(self) -> int:
         """The number of events; the store's optimistic-concurrency token."""
         return len(self.events)
@@ -147,8 +154,7 @@ class Thread(BaseModel):
     def pending_call(self) -> ToolCall | None:
         """The tool call the thread is paused on (approval or question), if any."""
         last = self.events[-1] if self.events else None
-        waiting = self.status in ("waiting_for_human", "waiting_for_approval")
-        return last if isinstance(last, ToolCall) and waiting else None
+        return last if isinstance(last, ToolCall) and self.waiting else None
 
     @property
     def approved_call(self) -> ToolCall | None:
