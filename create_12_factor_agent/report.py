@@ -77,10 +77,13 @@ def update_summary(result: UpdateResult) -> dict[str, Any]:
         "changed": result.changed,
         "conflicts": result.conflicts,
         "rejected": result.rejected,
+        "notes": result.notes,
     }
 
 
 def print_update(console: Console, result: UpdateResult) -> None:
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
     if result.new_commit == result.old_commit and not result.changed:
         console.print(f"[green]✓[/green] Already up to date ({result.old_commit})")
         return
