@@ -13,6 +13,8 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from create_12_factor_agent.errors import first_line
+
 
 @contextmanager
 def copier_notices(notes: list[str], *, bundled: bool) -> Iterator[None]:
@@ -26,7 +28,7 @@ def copier_notices(notes: list[str], *, bundled: bool) -> Iterator[None]:
     if bundled:
         return
     for warning in caught:
-        text = str(warning.message).strip()
-        note = f"copier: {text.splitlines()[0] if text else warning.category.__name__}"
+        message = warning.message
+        note = f"copier: {first_line(message if isinstance(message, Warning) else Warning(message))}"
         if issubclass(warning.category, shown) and note not in notes:
             notes.append(note)
