@@ -75,7 +75,7 @@ def _alternate_steps(
     base = prefix(agent, recorded, length)
     ours.warm(base)
     rows = [(event.type, event.model_dump_json()) for event in base.events]
-    rendered = [event.context_block for event in base.events]
+    rendered = [agent.context.event_block(event) for event in base.events]
     messages = to_messages(base.events[:-1])
     answer = base.events[-1].answer
     return alternate(

@@ -12,11 +12,17 @@ from typing import Any
 import jinja2
 import yaml
 
-from create_12_factor_agent.errors import UsageError
+from create_12_factor_agent.errors import TemplateSourceError, UsageError
 from create_12_factor_agent.reserved import shadowed_dependency
 from create_12_factor_agent.textcheck import MAX_DESCRIPTION_COLUMNS, text_problem
 
 Answer = str | bool
+
+# The part of copier's question format this module implements. Anything else (`when`, `secret`,
+# `multiselect`, `placeholder`, `type: int`, ...) is refused: copier would honour it and the CLI
+# would not, so the two would ask different questions.
+QUESTION_KEYS = frozenset({"type", "help", "default", "choices", "validator"})
+QUESTION_TYPES = frozenset({"str", "bool"})
 
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
@@ -129,8 +135,9 @@ def _load_questions(path: Path) -> QuestionSet:
     config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     questions = []
     for name, spec in config.items():
-        if name.startswith("_") or not isinstance(spec, dict):
-            continue
+        if str(name).startswith("_"):
+            continue  # copier's own settings: copier applies them
+        _refuse_unknown(path, str(name), spec)
         choices = spec.get("choices") or ()
         pairs = (
             tuple((str(label), str(value)) for label, value in choices.items())
@@ -148,6 +155,21 @@ def _load_questions(path: Path) -> QuestionSet:
             )
         )
     return QuestionSet(tuple(questions))
+
+
+def _refuse_unknown(path: Path, name: str, spec: object) -> None:
+    """Raise unless `spec` uses only the part of copier's question format read here."""
+    if not isinstance(spec, dict):
+        problem = "is not a mapping of question keys (the short `name: default` form is not read)"
+    elif unknown := sorted(set(map(str, spec)) - QUESTION_KEYS):
+        problem = f"uses {', '.join(unknown)}, which the CLI does not read"
+    elif str(spec.get("type", "str")) not in QUESTION_TYPES:
+        problem = f"has type {spec['type']!r}; the CLI reads only {', '.join(sorted(QUESTION_TYPES))}"
+    elif not isinstance(spec.get("choices") or [], dict | list):
+        problem = "has choices that are neither a list nor a mapping"
+    else:
+        return
+    raise TemplateSourceError(f"{path.name}: question {name!r} {problem}")
 
 
 @cache

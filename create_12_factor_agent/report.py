@@ -16,6 +16,8 @@ from create_12_factor_agent.questions import Answer
 from create_12_factor_agent.scaffold import ScaffoldResult
 from create_12_factor_agent.update import UpdateResult
 
+# A first request the example's tools can answer (the minimal agent can only talk).
+_FIRST_REQUEST = {"calculator": "what is 3 times 4?"}
 _KEY_VARS = {
     "openai": "OPENAI_API_KEY=sk-...",
     "anthropic": "ANTHROPIC_API_KEY=sk-ant-...",
@@ -53,12 +55,13 @@ def print_scaffold(
     commit = f", first commit {result.git_commit[:8]}" if result.git_commit else ""
     console.print(f"[green]✓[/green] Created {result.destination} ({len(result.files)} files{commit})")
     env = _KEY_VARS.get(str(answers.get("llm_provider")), "")
+    request = _FIRST_REQUEST.get(str(answers.get("example")), "say hello")
     steps = "\n".join(
         [
             f"cd {result.destination.name}",
             "uv sync                      # create the environment (writes uv.lock: commit it)",
             "uv run pytest                # the project's own tests, offline",
-            f'{env} uv run {answers["project_name"]} run "what is 3 times 4?"',
+            f'{env} uv run {answers["project_name"]} run "{request}"',
         ]
     )
     console.print(Panel(steps, title="Next steps", expand=False))
@@ -74,10 +77,13 @@ def update_summary(result: UpdateResult) -> dict[str, Any]:
         "changed": result.changed,
         "conflicts": result.conflicts,
         "rejected": result.rejected,
+        "notes": result.notes,
     }
 
 
 def print_update(console: Console, result: UpdateResult) -> None:
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
     if result.new_commit == result.old_commit and not result.changed:
         console.print(f"[green]✓[/green] Already up to date ({result.old_commit})")
         return

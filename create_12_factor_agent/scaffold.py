@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from create_12_factor_agent import gitutil
+from create_12_factor_agent.copier_notices import copier_notices
 from create_12_factor_agent.errors import (
     DestinationError,
     RenderError,
@@ -68,9 +68,10 @@ def scaffold(
         raise DestinationError(f"cannot create files in {destination.parent}: {error.strerror}") from error
     try:
         progress("Rendering the template")
-        _render(source, staging, answers)
+        notes = _render(source, staging, answers)
         template_commit = _pin_answers(staging, source)
         result = ScaffoldResult(destination, _list_files(staging), source.location, template_commit)
+        result.notes.extend(notes)
         if options.pretend:
             return result
         try:
@@ -150,13 +151,14 @@ def _check_destination(destination: Path, *, force: bool) -> bool:
     return non_empty
 
 
-def _render(source: TemplateSource, staging: Path, answers: Mapping[str, Answer]) -> None:
+def _render(source: TemplateSource, staging: Path, answers: Mapping[str, Answer]) -> list[str]:
+    """Render into `staging`; returns copier's notes about the template (see copier_notices)."""
     from copier import run_copy  # lazy: importing copier costs about half a second
     from copier.errors import CopierError
 
+    notes: list[str] = []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # dirty-template and similar notices are not user errors
+        with copier_notices(notes, bundled=source.bundled):
             run_copy(
                 source.location,
                 staging,
@@ -178,6 +180,7 @@ def _render(source: TemplateSource, staging: Path, answers: Mapping[str, Answer]
             + (f" at {source.vcs_ref}" if source.vcs_ref else "")
             + f": {first_line(error)}"
         ) from error
+    return notes
 
 
 def _pin_answers(staging: Path, source: TemplateSource) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from create_12_factor_agent import gitutil, upstream
+from create_12_factor_agent.copier_notices import copier_notices
 from create_12_factor_agent.errors import UpdateError, first_line
 from create_12_factor_agent.scaffold import ANSWERS_FILE, Progress
 from create_12_factor_agent.source import resolve_source
@@ -31,6 +31,7 @@ class UpdateResult:
     conflicts: list[str] = field(default_factory=list)  # files with conflict markers
     rejected: list[str] = field(default_factory=list)  # *.rej files: hunks copier could not place
     pretend: bool = False
+    notes: list[str] = field(default_factory=list)  # copier's warnings about the template
 
     @property
     def unresolved(self) -> list[str]:
@@ -127,9 +128,11 @@ def _apply(
     from copier import run_update  # lazy: importing copier costs about half a second
     from copier.errors import CopierError
 
+    notes: list[str] = []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        # The template is the project's upstream (or --template): the user's choice, so its
+        # warnings are shown.
+        with copier_notices(notes, bundled=False):
             run_update(
                 path,
                 data=dict(data or {}),
@@ -154,6 +157,7 @@ def _apply(
         changed=changed,
         conflicts=[name for name in changed if not name.endswith(".rej") and _has_markers(path / name)],
         rejected=[name for name in changed if name.endswith(".rej")],
+        notes=notes,
     )
 
 

@@ -211,6 +211,20 @@ def test_template_and_vcs_ref(invoke: Invoke, template_repo: Path, tmp_path: Pat
     assert answers["_src_path"] == str(template_repo)  # absolute, so later updates find it
 
 
+def test_copier_warnings_about_the_chosen_template_reach_the_user(
+    invoke: Invoke, template_repo: Path, tmp_path: Path
+) -> None:
+    (template_repo / "templates" / "agent" / "NOTES.md").write_text("uncommitted\n")
+    template = ["--template", str(template_repo), "--vcs-ref", "HEAD"]  # the working copy
+    dirty = invoke(str(tmp_path / "dirty"), "-y", "--no-git", *template)
+    assert dirty.exit_code == 0, dirty.output
+    assert "note: copier: Dirty template changes included automatically." in dirty.output
+    assert (tmp_path / "dirty" / "NOTES.md").is_file()
+    bundled = invoke(str(tmp_path / "bundled"), "-y", "--no-git")
+    assert bundled.exit_code == 0, bundled.output
+    assert "copier:" not in bundled.output  # copier's plumbing and the bundled template: silent
+
+
 def test_unknown_vcs_ref(invoke: Invoke, template_repo: Path, tmp_path: Path) -> None:
     dest = tmp_path / "bad-ref"
     result = invoke(str(dest), "-y", "--template", str(template_repo), "--vcs-ref", "v9.9.9")

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from create_12_factor_agent.answers import collect_answers, parse_data_flags, read_answers_file
-from create_12_factor_agent.errors import MissingAnswersError, UsageError
+from create_12_factor_agent.errors import MissingAnswersError, TemplateSourceError, UsageError
 from create_12_factor_agent.questions import load_questions
 from create_12_factor_agent.reserved import DEPENDENCY_IMPORTS
 from create_12_factor_agent.source import bundled_template_dir
@@ -28,6 +28,26 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def test_public_answer_keys_are_stable() -> None:
     assert QUESTIONS.names() == PUBLIC_KEYS
+
+
+@pytest.mark.parametrize(
+    ("spec", "refusal"),
+    [
+        ("{type: str, when: '{{ http_api }}'}", "uses when"),
+        ("{type: str, secret: true}", "uses secret"),
+        ("{type: str, multiselect: true, choices: [a, b]}", "uses multiselect"),
+        ("{type: str, placeholder: x, qmark: '?'}", "uses placeholder, qmark"),
+        ("{type: int, default: 3}", "has type 'int'"),
+        ("{type: json}", "has type 'json'"),
+        ("plain default", "is not a mapping"),
+        ("{type: str, choices: abc}", "has choices that are neither a list nor a mapping"),
+    ],
+)
+def test_a_question_key_the_cli_does_not_read_is_refused(tmp_path: Path, spec: str, refusal: str) -> None:
+    """copier would honour these and the CLI would not: refusing keeps the two from drifting."""
+    (tmp_path / "copier.yml").write_text(f"_subdirectory: t\nname: {{type: str}}\nodd: {spec}\n")
+    with pytest.raises(TemplateSourceError, match=f"question 'odd' {re.escape(refusal)}"):
+        load_questions(tmp_path)
 
 
 def test_choices_match_the_documented_values() -> None:

@@ -1,66 +1,197 @@
 """Thread -> the model's context (factor 3): compact tagged events, nothing the model must not see.
 
-This is the one place that decides what the model is shown. Each event is rendered once and the
-thread keeps the blocks (`Thread.context_blocks`), so building a context is mostly a join.
+This is the one place that decides what the model is shown (`tagged.py` is the block format).
+- Each event is one tagged block of its fields but the INTERNAL ones; failed model calls are kept
+  for people and never shown (`event_block`).
 - Errors are compacted (factor 9): only the latest unresolved error is shown.
 - Tool results and human answers longer than `clip_chars` are clipped (the thread keeps them).
 - Past the token budget (budget.py), the context keeps the first user message and pre-fetched
   data, the pending call and the latest unresolved error, and as many recent events as fit; one
   block says what was left out. The same thread always gives the same context.
+Each event is rendered once per thread (`Rendering`, `Renderings`), so a step's cost does not
+grow with the thread; the thread itself is plain data.
 """
 
 from bisect import bisect_left, bisect_right
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from itertools import accumulate
+from operator import is_
+from threading import Lock
+from typing import Literal, get_args, get_origin
+
+from pydantic import JsonValue
 
 from . import tagged
-from .budget import DEFAULT_CLIP_CHARS, estimate_tokens
+from .budget import DEFAULT_CLIP_CHARS, MIN_CLIP_CHARS, estimate_tokens
 from .events import (
     ApprovalDecision,
     ErrorEvent,
     Event,
+    EventBase,
     HumanResponse,
     ModelCallFailed,
     ToolCall,
     ToolResult,
     UserMessage,
+    internal_fields,
 )
-from .thread import Kind, Thread, kind
+from .thread import Thread
 
 SEPARATOR = "\n\n"
 OMITTED_TAG = "earlier_events_omitted"
 # Kinds of event named in the omitted block; the rest are counted together.
 SUMMARY_KINDS = 6
 _REPLIES = (ToolResult, HumanResponse, ApprovalDecision)
+# Kept in the thread for people (`show`, the API, the inbox timeline), never sent to the model.
+PEOPLE_ONLY = (ModelCallFailed,)
 
 
 def render_context(
-    thread: Thread,
-    tokens: int | None = None,
-    *,
-    clip_chars: int | None = DEFAULT_CLIP_CHARS,
-    hide_resolved_errors: bool = True,
+    thread: Thread, tokens: int | None = None, *, clip_chars: int | None = DEFAULT_CLIP_CHARS
 ) -> str:
     """The thread as tagged blocks separated by blank lines, within `tokens` (estimated; None
     for no limit). Tool results and human answers are clipped to `clip_chars` (None: never)."""
     events = thread.events
-    blocks: Sequence[str] = thread.context_blocks
-    if clip_chars is not None and thread.long_positions:
-        blocks = _clipped(events, blocks, thread.long_positions, clip_chars)
-    hidden = _hidden(events, thread.error_positions) if hide_resolved_errors else []
+    rendering = RENDERINGS.of(thread)
+    blocks: Sequence[str] = rendering.blocks
+    if clip_chars is not None and rendering.long:
+        blocks = _clipped(events, blocks, rendering.long, clip_chars)
+    hidden = _hidden(events, rendering.errors)
     text = SEPARATOR.join(_without(blocks, hidden))
     if tokens is None or estimate_tokens(text) <= tokens:
         return text
-    return _fit(thread, blocks, set(hidden), tokens)
+    return _fit(thread, rendering, blocks, set(hidden), tokens)
 
 
-def compact_errors(events: Sequence[Event]) -> list[Event]:
-    """`events` without the ones compaction hides from the model (see `_hidden`)."""
-    errors = [i for i, event in enumerate(events) if isinstance(event, ErrorEvent)]
-    hidden = set(_hidden(events, errors))
-    return [event for i, event in enumerate(events) if i not in hidden]
+def event_block(event: Event) -> str:
+    """One event as the model sees it: a tagged block of its fields but the INTERNAL and unset
+    ones, or "" for an event kept for people only."""
+    if isinstance(event, PEOPLE_ONLY):
+        return ""
+    fields = _plain_fields(type(event))
+    if fields is None:
+        return tagged.block(event.type, event.visible_data())
+    # The same data as `visible_data`, read in place (3-4 times faster than a `model_dump`).
+    values = event.__dict__
+    shown = {name: values[name] for name in fields if values[name] is not None}
+    return tagged.block(event.type, shown)
+
+
+@cache
+def _plain_fields(cls: type[EventBase]) -> tuple[str, ...] | None:
+    """The shown fields of an event class when each holds JSON data as validated (so nothing
+    needs converting to render it), else None."""
+    hidden = internal_fields(cls)
+    shown = [(name, f) for name, f in cls.model_fields.items() if name not in hidden]
+    plain = all(_is_plain_json(f.annotation) for _, f in shown)
+    return tuple(name for name, _ in shown) if plain else None
+
+
+# Field types whose validated values are already what `model_dump(mode="json")` gives.
+_PLAIN_JSON: tuple[object, ...] = (str, bool, int, str | None, bool | None, dict[str, JsonValue])
+
+
+def _is_plain_json(annotation: object) -> bool:
+    if get_origin(annotation) is Literal:
+        return all(type(arg) is str for arg in get_args(annotation))
+    return any(annotation == plain for plain in _PLAIN_JSON)
+
+
+# What an event is, for counting what a context leaves out: its type and tool, if any.
+Kind = tuple[str, str | None]
+# `Rendering.kinds` keeps running counts every this many events, so counting the events of any
+# range costs at most this many looks, however long the thread.
+KIND_CHECKPOINT = 64
+
+
+def kind(event: Event) -> Kind:
+    return event.type, getattr(event, "intent", None)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """A thread's events as blocks, where its errors and long blocks are, and running counts of
+    its kinds of event: what compaction, clipping and the budget read, so a step never scans
+    every event."""
+
+    events: tuple[Event, ...]  # what the blocks were rendered from
+    blocks: tuple[str, ...]
+    errors: tuple[int, ...]
+    long: tuple[int, ...]  # blocks longer than MIN_CLIP_CHARS: the only candidates for clipping
+    kinds: tuple[Counter[Kind], ...]  # kinds[k]: the shown events among the first k * 64
+
+    @classmethod
+    def of(cls, events: tuple[Event, ...]) -> "Rendering":
+        return cls((), (), (), (), (Counter(),)).extended(events)
+
+    def extended(self, events: tuple[Event, ...]) -> "Rendering":
+        """The same for `events`, which begin with this rendering's events; only the new events
+        are rendered."""
+        start = len(self.events)
+        new = events[start:]
+        blocks = self.blocks + tuple([event_block(event) for event in new])
+        errors = self.errors + tuple(
+            [start + i for i, e in enumerate(new) if isinstance(e, ErrorEvent)]
+        )
+        long = self.long + tuple(
+            [i for i in range(start, len(blocks)) if len(blocks[i]) > MIN_CLIP_CHARS]
+        )
+        kinds = list(self.kinds)
+        while len(kinds) * KIND_CHECKPOINT <= len(events):
+            upto = (len(kinds) - 1) * KIND_CHECKPOINT
+            kinds.append(kinds[-1] + _count(events, blocks, upto, upto + KIND_CHECKPOINT))
+        return Rendering(events, blocks, errors, long, tuple(kinds))
+
+    def begins(self, events: tuple[Event, ...]) -> bool:
+        """Whether `events` begin with these very event objects (an equal but distinct event
+        may still render differently: `1 == True`)."""
+        return len(events) >= len(self.events) and all(map(is_, self.events, events))
+
+    def kinds_before(self, stop: int) -> Counter[Kind]:
+        """The kinds of the shown events among the first `stop` (events kept for people only,
+        which render as "", are not counted)."""
+        checkpoint = min(stop // KIND_CHECKPOINT, len(self.kinds) - 1)
+        start = checkpoint * KIND_CHECKPOINT
+        return self.kinds[checkpoint] + _count(self.events, self.blocks, start, stop)
+
+
+def _count(events: Sequence[Event], blocks: Sequence[str], start: int, stop: int) -> Counter[Kind]:
+    return Counter([kind(events[i]) for i in range(start, stop) if blocks[i]])
+
+
+class Renderings:
+    """The latest rendering of each of the last `size` threads rendered, by thread id: a step
+    renders only the events its thread gained since the previous step. A thread loaded anew
+    (other event objects) is rendered afresh; so is a fork (another id). Safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._latest: OrderedDict[str, Rendering] = OrderedDict()
+        self._lock = Lock()
+
+    def of(self, thread: Thread) -> Rendering:
+        with self._lock:
+            previous = self._latest.get(thread.id)
+            if previous is not None and previous.events is thread.events:
+                self._latest.move_to_end(thread.id)
+                return previous
+        if previous is not None and previous.begins(thread.events):
+            rendering = previous.extended(thread.events)
+        else:
+            rendering = Rendering.of(thread.events)
+        with self._lock:
+            self._latest[thread.id] = rendering
+            self._latest.move_to_end(thread.id)
+            while len(self._latest) > self._size:
+                self._latest.popitem(last=False)
+        return rendering
+
+
+# Enough for every thread a process steps at once; each entry holds one thread's blocks.
+RENDERINGS = Renderings(size=256)
 
 
 def _without(blocks: Sequence[str], hidden: Sequence[int]) -> list[str]:
@@ -91,18 +222,20 @@ def _clip(block: str, limit: int) -> str:
     return tagged.clip_block(block, limit)
 
 
-def _fit(thread: Thread, blocks: Sequence[str], hidden: set[int], tokens: int) -> str:
+def _fit(
+    thread: Thread, rendering: Rendering, blocks: Sequence[str], hidden: set[int], tokens: int
+) -> str:
     """The context cut to `tokens`: the pinned events, the newest that fit, one omitted block."""
     events = thread.events
     head = _head(events)
-    pinned = set(head) | _pinned_tail(thread, hidden)
+    pinned = set(head) | _pinned_tail(thread, rendering.errors, hidden)
     pinned_cost = sum(estimate_tokens(blocks[i]) + 1 for i in pinned)
     left = tokens - pinned_cost - _OMITTED_TOKENS
     cut = _newest_that_fit(blocks, len(head), pinned | hidden, left)
     # What answers an event that is left out goes too, since alone it only misleads.
     while cut < len(events) and cut not in pinned and _answers(events[cut]):
         cut += 1
-    left_out = thread.rendered.kinds_before(cut) - thread.rendered.kinds_before(len(head))
+    left_out = rendering.kinds_before(cut) - rendering.kinds_before(len(head))
     shown_anyway = pinned | hidden  # counted above, but not left out by the budget
     left_out.subtract(kind(events[i]) for i in shown_anyway if len(head) <= i < cut and blocks[i])
     left_out = +left_out  # drops what the subtraction took to zero
@@ -155,15 +288,14 @@ def _head(events: Sequence[Event]) -> list[int]:
     return list(range(end))
 
 
-def _pinned_tail(thread: Thread, hidden: set[int]) -> set[int]:
+def _pinned_tail(thread: Thread, errors: Sequence[int], hidden: set[int]) -> set[int]:
     """The pending call (the question or approval the thread waits on) and the latest error
     when it is unresolved, with the call that failed."""
     pinned: set[int] = set()
     last = len(thread.events) - 1
     if thread.pending_call is not None:
         pinned.add(last)
-    errors = [i for i in thread.error_positions[-1:] if i not in hidden]
-    for i in errors:
+    for i in [i for i in errors[-1:] if i not in hidden]:
         if all(isinstance(e, ToolCall | ModelCallFailed) for e in thread.events[i + 1 :]):
             pinned.add(i)
             error = thread.events[i]

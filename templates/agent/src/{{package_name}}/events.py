@@ -4,8 +4,8 @@ Fields annotated with `INTERNAL` are stored but never rendered into the model's 
 (transport metadata, ids, URLs, secrets).
 """
 
-from functools import cached_property
-from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
+from functools import cache
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
@@ -28,54 +28,24 @@ class EventBase(BaseModel):
 
     type: str
 
-    # `type` (it is the tag) and every INTERNAL field; computed once per event class.
-    not_rendered: ClassVar[set[str]] = {"type"}
-    # The rendered fields, when each holds JSON data as validated (so nothing needs converting
-    # to render it), else None and rendering takes the general path through `visible_data`.
-    plain_fields: ClassVar[tuple[str, ...] | None] = None
-
-    @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
-        super().__pydantic_init_subclass__(**kwargs)
-        hidden = {name for name, f in cls.model_fields.items() if INTERNAL in f.metadata}
-        cls.not_rendered = {"type", *hidden}
-        shown = [(name, f) for name, f in cls.model_fields.items() if name not in cls.not_rendered]
-        plain = all(_is_plain_json(f.annotation) for _, f in shown)
-        cls.plain_fields = tuple(name for name, _ in shown) if plain else None
-
     def visible_data(self) -> dict[str, JsonValue]:
         """The fields the model may see, as JSON-ready data; unset optional fields are left out."""
         data: dict[str, JsonValue] = self.model_dump(
-            mode="json", exclude=self.not_rendered, exclude_none=True
+            mode="json", exclude=set(internal_fields(type(self))), exclude_none=True
         )
         return data
 
-    @cached_property
-    def context_block(self) -> str:
-        """This event as a tagged block. Cached: each event is rendered once, however long the
-        thread grows (the model is frozen, so the cache cannot go stale)."""
-        if self.plain_fields is None:
-            return tagged.block(self.type, self.visible_data())
-        # The same data as `visible_data`, read in place: rendering only reads it.
-        values = self.__dict__
-        shown = {name: values[name] for name in self.plain_fields if values[name] is not None}
-        return tagged.block(self.type, shown)
-
     @property
     def shown_block(self) -> str:
-        """This event as people see it (`show`, the inbox timeline): its context block, or for an
-        event the model never sees, its data in the same tagged form."""
-        return self.context_block or tagged.block(self.type, self.visible_data())
+        """This event as people see it (`show`): its visible fields as a tagged block, the form
+        the model sees it in (even for an event the model never sees)."""
+        return tagged.block(self.type, self.visible_data())
 
 
-# Field types whose validated values are already what `model_dump(mode="json")` gives.
-_PLAIN_JSON: tuple[object, ...] = (str, bool, int, str | None, bool | None, dict[str, JsonValue])
-
-
-def _is_plain_json(annotation: object) -> bool:
-    if get_origin(annotation) is Literal:
-        return all(type(arg) is str for arg in get_args(annotation))
-    return any(annotation == plain for plain in _PLAIN_JSON)
+@cache
+def internal_fields(cls: type[EventBase]) -> frozenset[str]:
+    """`type` (it is the tag) and the fields annotated INTERNAL: never shown to the model."""
+    return frozenset({"type", *(n for n, f in cls.model_fields.items() if INTERNAL in f.metadata)})
 
 
 class CallRecord(BaseModel):
@@ -184,10 +154,6 @@ class ModelCallFailed(EventBase):
     # When it failed (UTC, ISO 8601): the retry deadline counts from the first failure of a
     # streak, across restarts and processes.
     at: str
-
-    @cached_property
-    def context_block(self) -> str:
-        return ""  # not part of the model's context (render_context skips empty blocks)
 
 
 Event = Annotated[

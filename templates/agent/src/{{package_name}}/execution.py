@@ -153,7 +153,7 @@ class Executor:
         except StepFailed as exc:
             log.error("thread %s: a step failed: %s", thread.id, exc, exc_info=exc.__cause__)
             thread = self._escalate(thread, f"a step failed: {exc}")
-        if thread.status in ("waiting_for_human", "waiting_for_approval"):
+        if thread.waiting:
             self._channel.notify(thread.id, thread.events[-1])
         return Paused(thread)
 

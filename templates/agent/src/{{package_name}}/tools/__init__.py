@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from pydantic import Field, JsonValue, TypeAdapter, ValidationError
 
 from ..errors import clip
-from ..policy import Policy
 from .base import Intent, Tool, ToolSpec, unstorable
 
 __all__ = [
@@ -60,11 +59,6 @@ class ToolRegistry:
     @property
     def names(self) -> list[str]:
         return list(self._tools)
-
-    @property
-    def policies(self) -> dict[str, Policy]:
-        """The policy table: intent -> policy, for every tool on offer."""
-        return {name: tool.policy for name, tool in self._tools.items()}
 
     def __getitem__(self, name: str) -> Tool[Any]:
         tool = self._tools.get(name)

@@ -24,9 +24,8 @@ from ..events import (
 )
 from ..policy import Policy
 from ..store import ThreadSummary
-from ..thread import Status, Thread
+from ..thread import WAITING, Status, Thread
 
-WAITING: tuple[Status, ...] = ("waiting_for_approval", "waiting_for_human")
 STATUS_LABELS: dict[Status, str] = {
     "running": "running",
     "waiting_for_human": "waiting for an answer",
@@ -92,7 +91,7 @@ def title_of(thread: Thread) -> str:
 
 def pending_of(thread: Thread) -> Pending | None:
     """What `thread` waits for, or None when it is running or done."""
-    if thread.status not in WAITING:
+    if not thread.waiting:
         return None
     last = thread.events[-1]
     if isinstance(last, Escalation):

@@ -1,7 +1,8 @@
 """The model boundary (factor 1): one call in, one tool call (or none) out.
 
 The core depends only on the `LLM` Protocol; the provider SDK is imported lazily by `build_llm`,
-so commands that never call a model (such as `show`) start fast.
+so commands that never call a model (such as `show`) start fast. Providers are rows of a table
+(providers.py).
 """
 
 from collections.abc import Sequence
@@ -60,7 +61,8 @@ class LLM(Protocol):
 
 
 def build_llm(settings: Settings) -> LLM:
-    """The configured model client: `AGENT_LLM=scripted:<file>` or the provider's SDK client."""
+    """The configured model client: `AGENT_LLM=scripted:<file>`, else the client of the
+    AGENT_LLM_PROVIDER row of the provider table (providers.py)."""
     if settings.agent_llm:
         kind, _, arg = settings.agent_llm.partition(":")
         if kind != "scripted" or not arg:
@@ -68,35 +70,6 @@ def build_llm(settings: Settings) -> LLM:
         from .scripted import ScriptedLLM
 
         return ScriptedLLM.from_file(arg)
-{%- if llm_provider == 'anthropic' %}
-    if settings.anthropic_api_key is None:
-        raise ConfigError("ANTHROPIC_API_KEY is not set (see .env.example)")
-    from .anthropic_client import AnthropicLLM
+    from .providers import connect_configured
 
-    return AnthropicLLM(
-        api_key=settings.anthropic_api_key.get_secret_value(),
-        model=settings.agent_model,
-        timeout=settings.agent_llm_timeout,
-        max_retries=settings.agent_llm_max_retries,
-    )
-{%- else %}
-{%- if llm_provider == 'openai' %}
-    if settings.openai_api_key is None:
-        raise ConfigError("OPENAI_API_KEY is not set (see .env.example)")
-    api_key = settings.openai_api_key.get_secret_value()
-{%- else %}
-    # Local servers such as Ollama ignore the key, but the SDK insists on one.
-    key = settings.openai_api_key
-    api_key = key.get_secret_value() if key is not None else "not-needed"
-{%- endif %}
-    from .openai_client import OpenAILLM
-
-    return OpenAILLM(
-        api_key=api_key,
-        base_url=settings.openai_base_url,
-        model=settings.agent_model,
-        timeout=settings.agent_llm_timeout,
-        max_retries=settings.agent_llm_max_retries,
-        tool_mode=settings.agent_tool_mode,
-    )
-{%- endif %}
+    return connect_configured(settings)
