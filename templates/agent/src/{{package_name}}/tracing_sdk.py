@@ -9,7 +9,7 @@ sends what is left before a short-lived command exits.
 import importlib
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,6 @@ from .environment import ENV_FILE
 from .errors import ConfigError
 
 EXPORTERS = ("otlp", "console", "none")
-_flush: list[Callable[[], object]] = []
 
 
 def exporters(environ: Mapping[str, str] = os.environ) -> list[str]:
@@ -44,14 +43,15 @@ def configure(service_name: str, environ: Mapping[str, str] | None = None) -> bo
     """Install the SDK with the exporters the environment asks for, once per process; False
     (and nothing imported) when it asks for none. A provider installed by someone else (e.g.
     `opentelemetry-instrument`) is left as it is. Without `environ`, the process environment
-    plus the OTEL_* lines of `.env` (the SDK reads its variables from the environment only)."""
-    if _flush:
-        return True
+    plus the OTEL_* lines of `.env` (the SDK reads its variables from the environment only).
+    The process's one tracer provider (OpenTelemetry's own global) says whether it is done."""
+    if not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        return True  # installed already: by an earlier call, or by someone else
     if environ is None:
         load_env_file()
         environ = os.environ
     chosen = exporters(environ)
-    if not chosen or not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+    if not chosen:
         return False
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
@@ -70,7 +70,6 @@ def configure(service_name: str, environ: Mapping[str, str] | None = None) -> bo
         # processor reads OTEL_BSP_*. Spans leave in batches, off the agent's threads.
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    _flush.append(provider.force_flush)
     return True
 
 
@@ -110,5 +109,7 @@ def _otlp(environ: Mapping[str, str]) -> Any:
 
 def flush() -> None:
     """Send the spans still buffered: short-lived commands call this before they exit."""
-    for force_flush in _flush:
+    # The SDK's provider has force_flush; the API's no-op proxy (no SDK installed) has not.
+    force_flush = getattr(trace.get_tracer_provider(), "force_flush", None)
+    if force_flush is not None:
         force_flush()
