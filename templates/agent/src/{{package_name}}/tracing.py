@@ -242,7 +242,7 @@ def _finish_run(span: Span, before: Thread, after: Thread | None) -> None:
 
 
 def _tool_type(tool: Tool[Any]) -> str:
-    # "extension": the tool runs in another service (an MCP server); "function": in-process.
+    # "extension": the tool runs in another service (a tool server); "function": in-process.
     return "extension" if hasattr(tool, "server") else "function"
 
 
